@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FarmGateway.Sources;
+using FarmGateway.Uplinks.File;
+using Microsoft.Extensions.Options;
+
+namespace FarmGateway.Configuration;
+
+/// <summary>
+/// The rules a <see cref="GatewayOptions"/> must meet, run after defaults are applied. Every
+/// rule reports the key, the value and what is allowed; all problems are reported at once so a
+/// technician fixes the file in one go.
+/// </summary>
+public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(10);
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
+    private const string NameRule = "1 to 64 characters from A-Z a-z 0-9 . _ -";
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var problems = Check(options);
+        return problems.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(problems.Select(p => p.ToString()));
+    }
+
+    public static List<ConfigProblem> Check(GatewayOptions options)
+    {
+        const string g = GatewayOptions.SectionName;
+        var problems = new List<ConfigProblem>();
+        CheckName(problems, $"{g}:Id", options.Id, required: true,
+            hint: "; the default is the host name, set Gateway:Id when the host name does not fit");
+        CheckName(problems, $"{g}:Site", options.Site, required: false);
+        CheckName(problems, $"{g}:Location", options.Location, required: false);
+        CheckSensors(problems, options.Sensors);
+        CheckFileUplink(problems, options.Uplinks.File);
+        if (!options.Uplinks.File.Enabled)
+            problems.Add(new($"{g}:Uplinks", null, "no uplink is enabled, readings would go nowhere; enable at least one (File is the local default)"));
+        return problems;
+    }
+
+    private static void CheckSensors(List<ConfigProblem> problems, List<SensorOptions> sensors)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < sensors.Count; i++)
+        {
+            var key = $"{GatewayOptions.SectionName}:Sensors:{i}";
+            var sensor = sensors[i];
+            CheckName(problems, $"{key}:Name", sensor.Name, required: true);
+            if (sensor.Name is { } name)
+            {
+                if (seen.TryGetValue(name, out var first))
+                    problems.Add(new($"{key}:Name", name, $"duplicate sensor name, already used by Gateway:Sensors:{first}; every sensor needs its own name"));
+                else
+                    seen[name] = i;
+            }
+            if (sensor.Type is null)
+                problems.Add(new($"{key}:Type", null, $"is missing; allowed: {string.Join(", ", Enum.GetNames<SensorType>())}"));
+            if (sensor.Interval is { } interval && (interval < MinInterval || interval > MaxInterval))
+                problems.Add(new($"{key}:Interval", interval.ToString("c", CultureInfo.InvariantCulture),
+                    $"must be between {MinInterval:c} and {MaxInterval:c}"));
+            if (sensor.Type != SensorType.Simulated && (sensor.Profile is not null || sensor.Seed is not null))
+                problems.Add(new($"{key}:Profile", sensor.Profile?.ToString(), "Profile and Seed apply only to Type Simulated"));
+        }
+    }
+
+    private static void CheckFileUplink(List<ConfigProblem> problems, FileUplinkOptions file)
+    {
+        const string key = $"{GatewayOptions.SectionName}:Uplinks:File";
+        if (file.MaxFileBytes is < FileUplinkOptions.MinFileBytes or > FileUplinkOptions.MaxAllowedFileBytes)
+            problems.Add(new($"{key}:MaxFileBytes", file.MaxFileBytes.ToString(CultureInfo.InvariantCulture),
+                $"must be between {FileUplinkOptions.MinFileBytes} (4 KiB) and {FileUplinkOptions.MaxAllowedFileBytes} (1 GiB)"));
+        if (file.FlushInterval < TimeSpan.Zero || file.FlushInterval > FileUplinkOptions.MaxFlushInterval)
+            problems.Add(new($"{key}:FlushInterval", file.FlushInterval.ToString("c", CultureInfo.InvariantCulture),
+                $"must be between 00:00:00 (fsync every write) and {FileUplinkOptions.MaxFlushInterval:c}"));
+    }
+
+    private static void CheckName(List<ConfigProblem> problems, string key, string? value, bool required, string hint = "")
+    {
+        if (value is null)
+        {
+            if (required) problems.Add(new(key, null, $"is missing; allowed: {NameRule}"));
+        }
+        else if (!NamePattern().IsMatch(value))
+        {
+            problems.Add(new(key, value, $"is not a valid name; allowed: {NameRule}{hint}"));
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,104 @@
+using FarmGateway.Configuration;
+using FarmGateway.Status;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serilog.Extensions.Logging;
+
+namespace FarmGateway.Hosting;
+
+/// <summary>
+/// Start-up in the order that keeps a technician's mistakes cheap: load and validate the
+/// configuration (no I/O), check the data folders, then build and run the host. A
+/// configuration problem exits 78 with one line per problem; a failed service exits 70.
+/// </summary>
+public static class GatewayHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var load = GatewayConfiguration.Load(args);
+        if (load.Errors.Count > 0) return ConfigurationFailed(load.Errors);
+        var folderProblems = DataDirectoryCheck.Run(load.Options!);
+        if (folderProblems.Count > 0) return ConfigurationFailed(folderProblems);
+
+        IHost host;
+        try
+        {
+            host = Build(load);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            // Serilog's section is read while building; a bad level or sink lands here.
+            return ConfigurationFailed([new("Serilog", null, $"cannot be applied: {e.Message}")]);
+        }
+        using (host)
+        {
+            return await RunBuiltAsync(host);
+        }
+    }
+
+    /// <summary>Builds the host from a loaded configuration; tests add or replace services through <paramref name="configure"/>.</summary>
+    public static IHost Build(ConfigLoadResult load, Action<IServiceCollection>? configure = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Configuration = (Microsoft.Extensions.Configuration.ConfigurationManager)load.Configuration,
+        });
+        builder.Logging.AddProvider(new SerilogLoggerProvider(GatewayLogging.Create(load.Configuration), dispose: true));
+        builder.Services
+            .AddGatewayCore(load.Configuration)
+            .AddFileUplink()
+            .AddSources()
+            .AddSystemdNotify();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        configure?.Invoke(builder.Services);
+        var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHost));
+        foreach (var warning in load.Warnings) HostingLog.ConfigWarning(logger, warning.ToString());
+        return host;
+    }
+
+    /// <summary>Runs until stopped; returns the exit code.</summary>
+    public static async Task<int> RunBuiltAsync(IHost host, CancellationToken cancellationToken = default)
+    {
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHost));
+        var options = host.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        HostingLog.Starting(logger, options.Id!, options.DataDirectory!, "appsettings.json, machine file, environment");
+        try
+        {
+            // Not RunAsync: it disposes the host, and the exit code still needs its services.
+            await host.StartAsync(cancellationToken);
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+        catch (OptionsValidationException e)
+        {
+            return ConfigurationFailed(e.Failures.Select(f => new ConfigProblem("Gateway", null, f)).ToList());
+        }
+        catch (Exception e)
+        {
+            HostingLog.ServiceFailed(logger, "host", e);
+            return ExitCodes.ServiceFailed;
+        }
+        var failed = host.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+            .FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true });
+        if (failed is not null)
+        {
+            HostingLog.ServiceFailed(logger, failed.GetType().Name, failed.ExecuteTask!.Exception!.InnerException!);
+            return ExitCodes.ServiceFailed;
+        }
+        var counters = host.Services.GetRequiredService<GatewayCounters>();
+        HostingLog.Stopped(logger, counters.Summary(options.Sensors.Count(s => s.Enabled)));
+        return ExitCodes.Ok;
+    }
+
+    private static int ConfigurationFailed(IReadOnlyList<ConfigProblem> problems)
+    {
+        var prefix = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")) ? "" : "<3>";
+        foreach (var problem in problems)
+            Console.Error.WriteLine($"{prefix}configuration error: {problem}");
+        Console.Error.WriteLine($"{prefix}farm-gateway did not start: {problems.Count} configuration problem(s), exit code {ExitCodes.ConfigInvalid}. Fix the keys above in appsettings.json, /etc/farm-gateway/appsettings.json or the environment.");
+        return ExitCodes.ConfigInvalid;
+    }
+}

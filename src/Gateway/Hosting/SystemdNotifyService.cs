@@ -1,0 +1,86 @@
+using FarmGateway.Configuration;
+using FarmGateway.Status;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FarmGateway.Hosting;
+
+/// <summary>
+/// Tells systemd how the service is doing (Type=notify): READY=1 once every other service has
+/// started (sources and outbox are up, because their StartAsync opens them), WATCHDOG=1 at half
+/// the watchdog period while the data loops are alive, a one-line STATUS=, and STOPPING=1.
+/// Registered last so that "started" means everything before it started.
+/// </summary>
+public sealed class SystemdNotifyService(
+    ISystemdNotifier notifier,
+    LoopHealth health,
+    GatewayCounters counters,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<SystemdNotifyService> logger) : IHostedLifecycleService, IDisposable
+{
+    public const string WatchdogVariable = "WATCHDOG_USEC";
+    public const string WatchdogPidVariable = "WATCHDOG_PID";
+    private static readonly TimeSpan StatusPeriod = TimeSpan.FromSeconds(10);
+
+    private ITimer? _timer;
+    private bool _watchdog;
+    private string? _reportedStuckLoop;
+
+    private int EnabledSensors => options.Value.Sensors.Count(s => s.Enabled);
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        var watchdogPeriod = WatchdogPeriod();
+        HostingLog.Ready(logger, options.Value.Id!, EnabledSensors, watchdogPeriod?.TotalSeconds ?? 0);
+        if (!notifier.IsEnabled) return Task.CompletedTask;
+        notifier.Notify($"READY=1\nSTATUS={counters.Summary(EnabledSensors)}");
+        _watchdog = watchdogPeriod is not null;
+        var period = watchdogPeriod ?? StatusPeriod;
+        _timer = time.CreateTimer(_ => Tick(), null, period, period);
+        return Task.CompletedTask;
+    }
+
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        notifier.Notify("STOPPING=1\nSTATUS=stopping: flushing the outbox");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Feeds the watchdog and refreshes STATUS=; public so tests can drive it with a fake clock.</summary>
+    public void Tick()
+    {
+        var stuck = health.FindStuckLoop();
+        if (stuck is null)
+        {
+            if (_reportedStuckLoop is not null) HostingLog.LoopRecovered(logger, _reportedStuckLoop);
+            _reportedStuckLoop = null;
+            notifier.Notify((_watchdog ? "WATCHDOG=1\n" : "") + $"STATUS={counters.Summary(EnabledSensors)}");
+            return;
+        }
+        // Withholding WATCHDOG=1 lets systemd restart us; say why once, not every tick.
+        if (_reportedStuckLoop != stuck) HostingLog.LoopStuck(logger, stuck);
+        _reportedStuckLoop = stuck;
+        notifier.Notify($"STATUS=unhealthy: {stuck} loop is stuck");
+    }
+
+    private TimeSpan? WatchdogPeriod()
+    {
+        var pid = Environment.GetEnvironmentVariable(WatchdogPidVariable);
+        if (!string.IsNullOrEmpty(pid) && pid != Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            return null;
+        return long.TryParse(Environment.GetEnvironmentVariable(WatchdogVariable), out var usec) && usec > 0
+            ? TimeSpan.FromMicroseconds(usec / 2.0)
+            : null;
+    }
+
+    public void Dispose() => _timer?.Dispose();
+}

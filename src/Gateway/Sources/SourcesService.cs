@@ -1,0 +1,83 @@
+using FarmGateway.Configuration;
+using FarmGateway.Diagnostics;
+using FarmGateway.Readings;
+using FarmGateway.Status;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FarmGateway.Sources;
+
+/// <summary>
+/// Polls every enabled sensor on its own interval and hands readings to the queue. A sensor
+/// that fails or throws is counted and polled again next interval; it never stops the others.
+/// When stopped it completes the queue, so the store knows no more readings will come.
+/// </summary>
+public sealed class SourcesService(
+    IOptions<GatewayOptions> options,
+    ReadingQueue queue,
+    GatewayCounters counters,
+    IClockState clock,
+    TimeProvider time,
+    ILogger<SourcesService> logger) : BackgroundService
+{
+    private readonly LogThrottle _throttle = new(time, TimeSpan.FromMinutes(1));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sources = options.Value.Sensors.Where(s => s.Enabled).Select(s => SensorFactory.Create(s, time)).ToList();
+        try
+        {
+            if (sources.Count == 0) SourcesLog.NoSensors(logger);
+            await Task.WhenAll(sources.Select(s => PollAsync(s, stoppingToken)));
+        }
+        finally
+        {
+            foreach (var source in sources) source.Dispose();
+            queue.Complete();
+        }
+    }
+
+    private async Task PollAsync(ISensorSource source, CancellationToken stoppingToken)
+    {
+        SourcesLog.SensorStarted(logger, source.Name, source.Model, source.Interval);
+        using var timer = new PeriodicTimer(source.Interval, time);
+        try
+        {
+            do
+            {
+                await ReadOnceAsync(source, stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReadOnceAsync(ISensorSource source, CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        int suppressed;
+        try
+        {
+            var result = await source.ReadAsync(now, stoppingToken);
+            if (result.Sample is { } sample)
+            {
+                var reading = new Reading(source.Name, source.Model, now, clock.IsSynchronized, sample);
+                if (!queue.TryAdd(reading) && _throttle.ShouldLog("queue", out suppressed))
+                    SourcesLog.QueueFull(logger, source.Name, suppressed);
+                return;
+            }
+            counters.AddReadFailure();
+            if (_throttle.ShouldLog(source.Name, out suppressed))
+                SourcesLog.ReadFailed(logger, source.Name, result.Error ?? "unknown", suppressed);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            counters.AddReadFailure();
+            if (_throttle.ShouldLog(source.Name, out suppressed))
+                SourcesLog.ReadThrew(logger, source.Name, suppressed, e);
+        }
+    }
+}
