@@ -2,6 +2,7 @@ using FarmGateway.Configuration;
 using FarmGateway.Readings;
 using FarmGateway.Sources;
 using FarmGateway.Status;
+using FarmGateway.Storage;
 using FarmGateway.Uplinks.File;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ public static class ServiceCollectionExtensions
     /// <summary>The outbox starts before the sources, so the first reading has somewhere to go, and stops after them, so the last one is written.</summary>
     public static IServiceCollection AddFileUplink(this IServiceCollection services)
     {
+        services.AddSingleton<AppendFileOpener>(AppendFile.Open);
         services.AddHostedService<FileUplinkService>();
         return services;
     }
@@ -43,6 +45,7 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddSystemdNotify(this IServiceCollection services)
     {
         services.AddSingleton<ISystemdNotifier>(_ => SystemdNotifier.FromEnvironment());
+        services.AddSingleton(SystemdWatchdog.FromEnvironment());
         services.AddHostedService<SystemdNotifyService>();
         return services;
     }

@@ -14,14 +14,13 @@ namespace FarmGateway.Hosting;
 /// </summary>
 public sealed class SystemdNotifyService(
     ISystemdNotifier notifier,
+    SystemdWatchdog watchdog,
     LoopHealth health,
     GatewayCounters counters,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<SystemdNotifyService> logger) : IHostedLifecycleService, IDisposable
 {
-    public const string WatchdogVariable = "WATCHDOG_USEC";
-    public const string WatchdogPidVariable = "WATCHDOG_PID";
     private static readonly TimeSpan StatusPeriod = TimeSpan.FromSeconds(10);
 
     private ITimer? _timer;
@@ -35,7 +34,7 @@ public sealed class SystemdNotifyService(
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        var watchdogPeriod = WatchdogPeriod();
+        var watchdogPeriod = watchdog.Period;
         HostingLog.Ready(logger, options.Value.Id!, EnabledSensors, watchdogPeriod?.TotalSeconds ?? 0);
         if (!notifier.IsEnabled) return Task.CompletedTask;
         notifier.Notify($"READY=1\nSTATUS={counters.Summary(EnabledSensors)}");
@@ -70,16 +69,6 @@ public sealed class SystemdNotifyService(
         if (_reportedStuckLoop != stuck) HostingLog.LoopStuck(logger, stuck);
         _reportedStuckLoop = stuck;
         notifier.Notify($"STATUS=unhealthy: {stuck} loop is stuck");
-    }
-
-    private TimeSpan? WatchdogPeriod()
-    {
-        var pid = Environment.GetEnvironmentVariable(WatchdogPidVariable);
-        if (!string.IsNullOrEmpty(pid) && pid != Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            return null;
-        return long.TryParse(Environment.GetEnvironmentVariable(WatchdogVariable), out var usec) && usec > 0
-            ? TimeSpan.FromMicroseconds(usec / 2.0)
-            : null;
     }
 
     public void Dispose() => _timer?.Dispose();

@@ -17,6 +17,9 @@ internal static partial class SourcesLog
     [LoggerMessage(2003, LogLevel.Warning, "Sensor {Sensor}: reading refused because the queue is full ({Suppressed} more not logged); the store is not keeping up")]
     public static partial void QueueFull(ILogger logger, string sensor, int suppressed);
 
+    [LoggerMessage(2005, LogLevel.Warning, "Sensor {Sensor}: reading rejected, {Problem} ({Suppressed} more not logged)")]
+    public static partial void Implausible(ILogger logger, string sensor, string problem, int suppressed);
+
     [LoggerMessage(2004, LogLevel.Warning, "No sensor is enabled: the gateway runs but produces no readings")]
     public static partial void NoSensors(ILogger logger);
 }

@@ -21,6 +21,8 @@ public sealed class SourcesService(
     TimeProvider time,
     ILogger<SourcesService> logger) : BackgroundService
 {
+    public const string ImplausibleReason = "implausible value (outside the record schema's range)";
+
     private readonly LogThrottle _throttle = new(time, TimeSpan.FromMinutes(1));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,9 +64,16 @@ public sealed class SourcesService(
         try
         {
             var result = await source.ReadAsync(now, stoppingToken);
-            if (result.Sample is { } sample)
+            if (result.Sample is { } sample && ReadingLimits.Check(sample) is { } implausible)
             {
-                var reading = new Reading(source.Name, source.Model, now, clock.IsSynchronized, sample);
+                counters.AddDropped(ImplausibleReason);
+                if (_throttle.ShouldLog(source.Name + ":range", out suppressed))
+                    SourcesLog.Implausible(logger, source.Name, implausible, suppressed);
+                return;
+            }
+            if (result.Sample is { } accepted)
+            {
+                var reading = new Reading(source.Name, source.Model, now, clock.IsSynchronized, accepted);
                 if (!queue.TryAdd(reading) && _throttle.ShouldLog("queue", out suppressed))
                     SourcesLog.QueueFull(logger, source.Name, suppressed);
                 return;

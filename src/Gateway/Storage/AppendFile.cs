@@ -2,6 +2,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace FarmGateway.Storage;
 
+/// <summary>Opens (or creates) an append file; the DI seam for a full or failing disk in tests.</summary>
+public delegate IAppendFile AppendFileOpener(string path);
+
 /// <summary>An append-only file with explicit durability; the seam tests use to simulate a full or failing disk.</summary>
 public interface IAppendFile : IDisposable
 {

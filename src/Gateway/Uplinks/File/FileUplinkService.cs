@@ -3,6 +3,7 @@ using FarmGateway.Configuration;
 using FarmGateway.Hosting;
 using FarmGateway.Readings;
 using FarmGateway.Status;
+using FarmGateway.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ public sealed class FileUplinkService(
     ReadingQueue queue,
     GatewayCounters counters,
     LoopHealth health,
+    AppendFileOpener openFile,
     TimeProvider time,
     ILogger<FileUplinkService> logger) : BackgroundService
 {
@@ -40,11 +42,12 @@ public sealed class FileUplinkService(
     private long _lastSyncTicks;
     private TimeSpan _retryDelay = TimeSpan.Zero;
     private long _retryAfterTicks;
+    private int _drained;
 
     /// <summary>Opens and recovers the outbox before the host reports ready.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _outbox = new NdjsonOutbox(_options.Directory!, options.Value.Id!, _options.MaxFileBytes, time);
+        _outbox = new NdjsonOutbox(_options.Directory!, options.Value.Id!, _options.MaxFileBytes, time, openFile);
         var recovery = _outbox.Recover();
         if (recovery != default) FileUplinkLog.Recovered(logger, recovery.FilesCompleted, recovery.TornLinesCut, recovery.TornBytesCut);
         FileUplinkLog.Opened(logger, _outbox.Directory);
@@ -82,12 +85,20 @@ public sealed class FileUplinkService(
 
     private async Task<bool> WaitForReadingsAsync(CancellationToken stoppingToken)
     {
-        if (_pendingCount > 0 || queue.Reader.TryPeek(out _)) return true;
-        using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        tick.CancelAfter(_unsyncedCount > 0 ? _options.FlushInterval : IdleTick);
+        if (_pendingCount > 0)
+        {
+            // Records held after a failed write: sleep until the retry is due, never spin.
+            var untilRetry = _retryAfterTicks - time.GetTimestamp();
+            if (untilRetry > 0) await Task.Delay(TimeSpan.FromSeconds((double)untilRetry / time.TimestampFrequency), time, stoppingToken);
+            return true;
+        }
+        if (queue.Reader.TryPeek(out _)) return true;
+        // The tick comes from the injected TimeProvider, so tests drive it with a fake clock.
+        using var tick = new CancellationTokenSource(_unsyncedCount > 0 ? _options.FlushInterval : IdleTick, time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, tick.Token);
         try
         {
-            return await queue.Reader.WaitToReadAsync(tick.Token);
+            return await queue.Reader.WaitToReadAsync(wait.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
@@ -127,9 +138,7 @@ public sealed class FileUplinkService(
         try
         {
             outbox.Sync();
-            counters.AddAccepted(_unsyncedCount, time.GetUtcNow());
-            _unsyncedCount = 0;
-            _lastSyncTicks = time.GetTimestamp();
+            MarkAccepted();
         }
         catch (IOException e)
         {
@@ -141,13 +150,20 @@ public sealed class FileUplinkService(
     {
         try
         {
-            if (_unsyncedCount > 0 && outbox.CurrentPath is not null) TrySync(outbox);
-            outbox.RotateIfDue();
+            // Completing a file fsyncs it, so what it held is accepted now.
+            if (outbox.RotateIfDue()) MarkAccepted();
         }
         catch (IOException e)
         {
             Backoff(e);
         }
+    }
+
+    private void MarkAccepted()
+    {
+        if (_unsyncedCount > 0) counters.AddAccepted(_unsyncedCount, time.GetUtcNow());
+        _unsyncedCount = 0;
+        _lastSyncTicks = time.GetTimestamp();
     }
 
     private void Backoff(IOException e)
@@ -159,9 +175,20 @@ public sealed class FileUplinkService(
         if (first) FileUplinkLog.WriteFailed(logger, e.Message, _pendingCount, _retryDelay);
     }
 
-    /// <summary>Shutdown: write everything still queued, fsync, complete the file.</summary>
+    /// <summary>
+    /// When the host stops right after starting, ExecuteAsync may never have run (the base
+    /// class starts it with the stopping token); the queue is drained here then.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_outbox is { } outbox) Drain(outbox);
+    }
+
+    /// <summary>Shutdown: write everything still queued, fsync, complete the file. Runs once.</summary>
     private void Drain(NdjsonOutbox outbox)
     {
+        if (Interlocked.Exchange(ref _drained, 1) == 1) return;
         _retryAfterTicks = 0;
         try
         {
@@ -178,8 +205,7 @@ public sealed class FileUplinkService(
             }
             while (queue.Reader.TryPeek(out _));
             outbox.Complete();
-            counters.AddAccepted(_unsyncedCount, time.GetUtcNow());
-            _unsyncedCount = 0;
+            MarkAccepted();
         }
         catch (IOException e)
         {

@@ -24,12 +24,12 @@ public sealed class NdjsonOutbox(
     string gatewayId,
     long maxFileBytes,
     TimeProvider time,
-    Func<string, IAppendFile>? openFile = null) : IDisposable
+    AppendFileOpener? openFile = null) : IDisposable
 {
     public const string PartSuffix = ".part";
     public const string Extension = ".ndjson";
 
-    private readonly Func<string, IAppendFile> _open = openFile ?? AppendFile.Open;
+    private readonly AppendFileOpener _open = openFile ?? AppendFile.Open;
     private IAppendFile? _current;
     private string? _currentHour;
     private bool _unsynced;
@@ -102,13 +102,18 @@ public sealed class NdjsonOutbox(
         return true;
     }
 
-    /// <summary>Completes the current file when its hour is over (called on every tick, even without data).</summary>
-    public void RotateIfDue(int incomingBytes = 0)
+    /// <summary>
+    /// Completes the current file when its hour is over or <paramref name="incomingBytes"/> would
+    /// overfill it (called on every tick, even without data). True when a file was completed.
+    /// </summary>
+    public bool RotateIfDue(int incomingBytes = 0)
     {
-        if (_current is null) return;
+        if (_current is null) return false;
         var hourOver = HourKey() != _currentHour;
         var full = _current.Length > 0 && _current.Length + incomingBytes > maxFileBytes;
-        if (hourOver || full) Complete();
+        if (!hourOver && !full) return false;
+        Complete();
+        return true;
     }
 
     /// <summary>Syncs and completes the current file (on shutdown); the next append opens a new one.</summary>

@@ -1,0 +1,15 @@
+namespace FarmGateway.Tests.Testing;
+
+/// <summary>Waits on a condition with a timeout instead of sleeping for a guessed time.</summary>
+public static class Eventually
+{
+    public static async Task True(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for: {what}");
+            await Task.Delay(5);
+        }
+    }
+}
