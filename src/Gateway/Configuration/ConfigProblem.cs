@@ -14,7 +14,8 @@ public sealed record ConfigProblem(string Key, string? Value, string Message)
     /// <summary>Secrets are never echoed, not even in an error about them.</summary>
     public static string Display(string key, string value)
     {
-        var last = key[(key.LastIndexOf(':') + 1)..].ToLowerInvariant();
-        return SecretWords.Any(last.Contains) ? "***" : value;
+        // The last named segment decides ("...:ApiKey", "...:Tokens:0"), not a parent section.
+        var named = key.Split(':').LastOrDefault(s => !s.All(char.IsAsciiDigit))?.ToLowerInvariant() ?? "";
+        return SecretWords.Any(named.Contains) ? "***" : value;
     }
 }

@@ -24,10 +24,12 @@ public static class ConfigurationShape
         }
         else if (ElementType(underlying) is { } element)
         {
+            if (section.Value is { Length: > 0 } value)
+                errors.Add(new(section.Path, value, "expects a list [ ... ], not a single value"));
             foreach (var child in section.GetChildren())
             {
                 if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-                    warnings.Add(new(child.Path, null, "is not a list index; this key expects a list [ ... ], the entry is ignored"));
+                    errors.Add(new(child.Path, null, "is not a list position; write the entries as a JSON list [ ... ], or number them 0, 1, 2 in environment variables"));
                 else
                     Check(child, element, errors, warnings);
             }
@@ -93,6 +95,7 @@ public static class ConfigurationShape
         _ when type == typeof(bool) => "true or false",
         _ when type == typeof(int) || type == typeof(long) => "a whole number",
         _ when type == typeof(double) => "a number",
+        _ when type == typeof(string) => "text",
         _ => $"a {type.Name}",
     };
 

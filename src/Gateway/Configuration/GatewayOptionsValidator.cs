@@ -42,25 +42,25 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
 
     private static void CheckSensors(List<ConfigProblem> problems, List<SensorOptions> sensors)
     {
-        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < sensors.Count; i++)
         {
-            var key = $"{GatewayOptions.SectionName}:Sensors:{i}";
             var sensor = sensors[i];
+            var key = sensor.ConfigKey ?? $"{GatewayOptions.SectionName}:Sensors:{i}";
             CheckName(problems, $"{key}:Name", sensor.Name, required: true);
             if (sensor.Name is { } name)
             {
                 if (seen.TryGetValue(name, out var first))
-                    problems.Add(new($"{key}:Name", name, $"duplicate sensor name, already used by Gateway:Sensors:{first}; every sensor needs its own name"));
+                    problems.Add(new($"{key}:Name", name, $"duplicate sensor name, already used by {first}; every sensor needs its own name"));
                 else
-                    seen[name] = i;
+                    seen[name] = key;
             }
             if (sensor.Type is null)
                 problems.Add(new($"{key}:Type", null, $"is missing; allowed: {string.Join(", ", Enum.GetNames<SensorType>())}"));
             if (sensor.Interval is { } interval && (interval < MinInterval || interval > MaxInterval))
                 problems.Add(new($"{key}:Interval", interval.ToString("c", CultureInfo.InvariantCulture),
                     $"must be between {MinInterval:c} and {MaxInterval:c}"));
-            if (sensor.Type != SensorType.Simulated && (sensor.Profile is not null || sensor.Seed is not null))
+            if (sensor.Type is { } type && type != SensorType.Simulated && (sensor.Profile is not null || sensor.Seed is not null))
                 problems.Add(new($"{key}:Profile", sensor.Profile?.ToString(), "Profile and Seed apply only to Type Simulated"));
         }
     }

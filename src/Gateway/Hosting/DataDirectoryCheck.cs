@@ -13,7 +13,9 @@ public static class DataDirectoryCheck
     {
         var problems = new List<ConfigProblem>();
         Check(problems, $"{GatewayOptions.SectionName}:DataDirectory", options.DataDirectory!);
-        if (options.Uplinks.File.Enabled)
+        // One mistake, one message: an outbox inside a data folder that failed needs no second line.
+        var outboxInside = options.Uplinks.File.Directory!.StartsWith(options.DataDirectory! + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        if (options.Uplinks.File.Enabled && !(problems.Count > 0 && outboxInside))
             Check(problems, $"{GatewayOptions.SectionName}:Uplinks:File:Directory", options.Uplinks.File.Directory!);
         return problems;
     }

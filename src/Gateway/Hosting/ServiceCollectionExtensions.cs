@@ -37,6 +37,7 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddSources(this IServiceCollection services)
     {
         services.AddSingleton<IClockState, KernelClockState>();
+        services.AddSingleton<ISensorFactory, SensorFactory>();
         services.AddHostedService<SourcesService>();
         return services;
     }

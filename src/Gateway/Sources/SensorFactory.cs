@@ -1,9 +1,15 @@
 namespace FarmGateway.Sources;
 
-/// <summary>Turns validated sensor options into sources; the one place that knows every type.</summary>
-public static class SensorFactory
+/// <summary>Turns validated sensor options into sources.</summary>
+public interface ISensorFactory
 {
-    public static ISensorSource Create(SensorOptions sensor, TimeProvider time) => sensor.Type switch
+    ISensorSource Create(SensorOptions sensor);
+}
+
+/// <summary>The one place that knows every sensor type.</summary>
+public sealed class SensorFactory(TimeProvider time) : ISensorFactory
+{
+    public ISensorSource Create(SensorOptions sensor) => sensor.Type switch
     {
         SensorType.Simulated => new SimulatedSource(
             sensor.Name!, sensor.Interval!.Value, sensor.Profile!.Value, sensor.Seed!.Value,

@@ -24,6 +24,9 @@ public sealed class SensorOptions
 
     /// <summary>Simulated only: random seed. Default: derived from the name, so runs repeat.</summary>
     public int? Seed { get; set; }
+
+    /// <summary>Where this entry was written ("Gateway:Sensors:5"); set by the loader, not read from configuration.</summary>
+    internal string? ConfigKey { get; set; }
 }
 
 /// <summary>The sensor types this build can read.</summary>

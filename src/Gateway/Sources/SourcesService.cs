@@ -15,6 +15,7 @@ namespace FarmGateway.Sources;
 /// </summary>
 public sealed class SourcesService(
     IOptions<GatewayOptions> options,
+    ISensorFactory factory,
     ReadingQueue queue,
     GatewayCounters counters,
     IClockState clock,
@@ -27,7 +28,7 @@ public sealed class SourcesService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var sources = options.Value.Sensors.Where(s => s.Enabled).Select(s => SensorFactory.Create(s, time)).ToList();
+        var sources = options.Value.Sensors.Where(s => s.Enabled).Select(factory.Create).ToList();
         try
         {
             if (sources.Count == 0) SourcesLog.NoSensors(logger);

@@ -1,4 +1,5 @@
 using FarmGateway.Configuration;
+using FarmGateway.Tests.Testing;
 
 namespace FarmGateway.Tests.Configuration;
 
@@ -10,6 +11,14 @@ namespace FarmGateway.Tests.Configuration;
 internal static class ConfigLoad
 {
     public const string EmptyMachineFile = "{}";
+
+    /// <summary>Writes <paramref name="content"/> to a file in the folder and returns its full path.</summary>
+    public static string WriteFile(this TempDirectory temp, string name, string content)
+    {
+        var path = temp.Combine(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
 
     public static ConfigLoadResult Run(TempDirectory temp, params string[] args) =>
         RunWithMachineFile(temp, EmptyMachineFile, args);

@@ -1,6 +1,7 @@
 using FarmGateway.Configuration;
 using FarmGateway.Drivers.Simulated;
 using FarmGateway.Sources;
+using FarmGateway.Tests.Testing;
 
 namespace FarmGateway.Tests.Configuration;
 

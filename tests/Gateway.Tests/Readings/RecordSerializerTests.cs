@@ -11,7 +11,7 @@ namespace FarmGateway.Tests.Readings;
 public sealed class RecordSerializerTests
 {
     private static readonly JsonSchemaValidator Schema =
-        JsonSchemaValidator.FromFile(Path.Combine(FindRepositoryRoot(), "docs", "record-schema.v1.json"));
+        JsonSchemaValidator.FromFile(Path.Combine(RepositoryRoot.Path, "docs", "record-schema.v1.json"));
 
     private static readonly GatewayIdentity Barn1 = new("barn-1", "farm-a", "barn-1");
     private static readonly RecordId Id42 = new("1f3a9c0d", 42);
@@ -362,15 +362,5 @@ public sealed class RecordSerializerTests
     {
         var errors = Schema.Validate(Parse(json));
         Assert.True(errors.Count == 0, $"{json}{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Gateway.sln"))) return directory.FullName;
-        }
-
-        throw new InvalidOperationException($"No directory containing Gateway.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace FarmGateway.Tests.Testing;
+namespace FarmGateway.Testing;
 
 /// <summary>
 /// Validates JSON against the small subset of JSON Schema draft 2020-12 that our schema files

@@ -1,4 +1,4 @@
-namespace FarmGateway.Tests.Testing;
+namespace FarmGateway.Testing;
 
 /// <summary>A fresh folder per test, removed afterwards.</summary>
 public sealed class TempDirectory : IDisposable
