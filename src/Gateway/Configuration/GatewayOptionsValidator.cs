@@ -58,8 +58,8 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             if (sensor.Type is null)
                 problems.Add(new($"{key}:Type", null, $"is missing; allowed: {string.Join(", ", Enum.GetNames<SensorType>())}"));
             if (sensor.Interval is { } interval && (interval < MinInterval || interval > MaxInterval))
-                problems.Add(new($"{key}:Interval", interval.ToString("c", CultureInfo.InvariantCulture),
-                    $"must be between {MinInterval:c} and {MaxInterval:c}"));
+                problems.Add(new($"{key}:Interval", Duration(interval),
+                    $"must be between {Duration(MinInterval)} and {Duration(MaxInterval)}"));
             if (sensor.Type is { } type && type != SensorType.Simulated && (sensor.Profile is not null || sensor.Seed is not null))
                 problems.Add(new($"{key}:Profile", sensor.Profile?.ToString(), "Profile and Seed apply only to Type Simulated"));
         }
@@ -72,8 +72,8 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             problems.Add(new($"{key}:MaxFileBytes", file.MaxFileBytes.ToString(CultureInfo.InvariantCulture),
                 $"must be between {FileUplinkOptions.MinFileBytes} (4 KiB) and {FileUplinkOptions.MaxAllowedFileBytes} (1 GiB)"));
         if (file.FlushInterval < TimeSpan.Zero || file.FlushInterval > FileUplinkOptions.MaxFlushInterval)
-            problems.Add(new($"{key}:FlushInterval", file.FlushInterval.ToString("c", CultureInfo.InvariantCulture),
-                $"must be between 00:00:00 (fsync every write) and {FileUplinkOptions.MaxFlushInterval:c}"));
+            problems.Add(new($"{key}:FlushInterval", Duration(file.FlushInterval),
+                $"must be between 00:00:00 (fsync every write) and {Duration(FileUplinkOptions.MaxFlushInterval)}"));
     }
 
     private static void CheckName(List<ConfigProblem> problems, string key, string? value, bool required, string hint = "")
@@ -87,6 +87,12 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             problems.Add(new(key, value, $"is not a valid name; allowed: {NameRule}{hint}"));
         }
     }
+
+    /// <summary>A duration as a technician writes it: 00:00:00.010, 00:00:10, 1.00:00:00.</summary>
+    public static string Duration(TimeSpan value) =>
+        value.Ticks % TimeSpan.TicksPerSecond == 0 || value.Days != 0
+            ? value.ToString("c", CultureInfo.InvariantCulture)
+            : value.ToString(value < TimeSpan.Zero ? @"\-hh\:mm\:ss\.fff" : @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NamePattern();

@@ -89,7 +89,7 @@ public sealed partial class GatewayProcessTests : IDisposable
         using var gateway = GatewayProcess.Start(Args("--Gateway:Sensors:1:Interval=2.00:00:00"));
 
         Assert.Equal(78, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("Gateway:Sensors:1:Interval = '2.00:00:00': must be between 00:00:00.0100000 and 1.00:00:00", gateway.Stderr);
+        Assert.Contains("Gateway:Sensors:1:Interval = '2.00:00:00': must be between 00:00:00.010 and 1.00:00:00", gateway.Stderr);
     }
 
     [Fact]

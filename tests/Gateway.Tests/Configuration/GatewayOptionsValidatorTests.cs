@@ -164,7 +164,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
         var result = Load($"--Gateway:Sensors:0:Interval={interval}");
 
         var problem = ConfigLoad.SingleError(result, "Gateway:Sensors:0:Interval", shown);
-        Assert.Contains("must be between 00:00:00.0100000 and 1.00:00:00", problem.Message);
+        Assert.Contains("must be between 00:00:00.010 and 1.00:00:00", problem.Message);
     }
 
     [Theory]
