@@ -76,12 +76,13 @@ command -v systemctl >/dev/null || die "systemctl not found; this script install
 
 # ---- .NET -------------------------------------------------------------------------------
 if [[ ! -x $DOTNET ]]; then
-  if other=$(command -v dotnet); then
+  other=$(command -v dotnet || true)
+  if [[ -n $other && $other != "$DOTNET" ]]; then
     printf 'install.sh: error: dotnet is %s, but the service runs %s.\n' "$other" "$DOTNET" >&2
     printf 'If it is a system-wide install (not below /home or /root), link it: sudo ln -s %s %s\n' \
       "$(readlink -f "$other")" "$DOTNET" >&2
   else
-    printf 'install.sh: error: %s not found.\n' "$DOTNET" >&2
+    printf 'install.sh: error: %s not found (or not executable).\n' "$DOTNET" >&2
   fi
   dotnet_help
   exit 1

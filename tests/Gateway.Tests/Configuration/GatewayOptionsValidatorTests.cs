@@ -155,7 +155,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
 
     [Theory]
     [InlineData("00:00:00", "00:00:00")]
-    [InlineData("00:00:00.009", "00:00:00.0090000")]
+    [InlineData("00:00:00.009", "00:00:00.009")]
     [InlineData("-00:00:05", "-00:00:05")]
     [InlineData("2.00:00:00", "2.00:00:00")]
     [InlineData("1.00:00:00.001", "1.00:00:00.0010000")]
