@@ -31,15 +31,16 @@ public static class GatewayConfiguration
         var errors = new List<ConfigProblem>();
         var warnings = new List<ConfigProblem>();
         var layers = new List<Dictionary<string, string?>>();
+        var files = new List<string>();
         var (machineFile, explicitFile) = MachineFile(args, errors);
-        ReadJson(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false, layers, errors, warnings);
-        if (machineFile is not null) ReadJson(machineFile, optional: !explicitFile, layers, errors, warnings);
+        ReadJson(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false, layers, files, errors, warnings);
+        if (machineFile is not null) ReadJson(machineFile, optional: !explicitFile, layers, files, errors, warnings);
 
         var configuration = new ConfigurationManager();
         foreach (var layer in WithListsReplaced(layers)) configuration.AddInMemoryCollection(layer);
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
-        if (errors.Count > 0) return new(configuration, null, errors, warnings);
+        if (errors.Count > 0) return new(configuration, null, errors, warnings, files);
 
         var section = configuration.GetSection(GatewayOptions.SectionName);
         ConfigurationShape.Check(section, typeof(GatewayOptions), errors, warnings);
@@ -56,7 +57,7 @@ public static class GatewayConfiguration
         NameListEntries(readable, options);
         GatewayOptionsDefaults.Apply(options);
         errors.AddRange(GatewayOptionsValidator.Check(options).Where(p => !unreadable.Contains(p.Key)));
-        return new(configuration, errors.Count == 0 ? options : null, errors, warnings);
+        return new(configuration, errors.Count == 0 ? options : null, errors, warnings, files);
     }
 
     private static bool IsUnder(string key, HashSet<string> keys)
@@ -107,7 +108,7 @@ public static class GatewayConfiguration
         return (Path.GetFullPath(named), true);
     }
 
-    private static void ReadJson(string path, bool optional, List<Dictionary<string, string?>> layers,
+    private static void ReadJson(string path, bool optional, List<Dictionary<string, string?>> layers, List<string> files,
         List<ConfigProblem> errors, List<ConfigProblem> warnings)
     {
         if (!File.Exists(path))
@@ -121,6 +122,7 @@ public static class GatewayConfiguration
             foreach (var top in file.GetChildren().Where(s => !KnownSections.Contains(s.Key, StringComparer.OrdinalIgnoreCase)))
                 warnings.Add(new(top.Key, null, $"unknown section in {path}, ignored (a typo?); sections read here: {string.Join(", ", KnownSections)}"));
             layers.Add(file.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(StringComparer.OrdinalIgnoreCase));
+            files.Add(path);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
         {
@@ -148,9 +150,10 @@ public static class GatewayConfiguration
     }
 }
 
-/// <summary>The outcome of loading: the configuration, the options when valid, and all problems.</summary>
+/// <summary>The outcome of loading: the configuration, the options when valid, all problems, and the files read.</summary>
 public sealed record ConfigLoadResult(
     IConfigurationRoot Configuration,
     GatewayOptions? Options,
     IReadOnlyList<ConfigProblem> Errors,
-    IReadOnlyList<ConfigProblem> Warnings);
+    IReadOnlyList<ConfigProblem> Warnings,
+    IReadOnlyList<string> Files);

@@ -56,6 +56,8 @@ public static class GatewayHost
         configure?.Invoke(builder.Services);
         var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHost));
+        var options = host.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        HostingLog.Starting(logger, options.Id!, options.DataDirectory!, string.Join(", ", load.Files));
         foreach (var warning in load.Warnings) HostingLog.ConfigWarning(logger, warning.ToString());
         return host;
     }
@@ -65,7 +67,6 @@ public static class GatewayHost
     {
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHost));
         var options = host.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
-        HostingLog.Starting(logger, options.Id!, options.DataDirectory!, "appsettings.json, machine file, environment");
         try
         {
             // Not RunAsync: it disposes the host, and the exit code still needs its services.

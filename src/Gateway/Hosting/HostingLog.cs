@@ -23,6 +23,6 @@ internal static partial class HostingLog
     [LoggerMessage(1005, LogLevel.Information, "Gateway stopped cleanly: {Summary}")]
     public static partial void Stopped(ILogger logger, string summary);
 
-    [LoggerMessage(1006, LogLevel.Information, "Gateway {GatewayId} starting: data in {DataDirectory}, configuration from {Files}")]
+    [LoggerMessage(1006, LogLevel.Information, "Gateway {GatewayId} starting: data in {DataDirectory}, configuration from {Files} and the environment")]
     public static partial void Starting(ILogger logger, string gatewayId, string dataDirectory, string files);
 }
