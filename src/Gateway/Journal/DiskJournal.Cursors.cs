@@ -1,0 +1,169 @@
+namespace FarmGateway.Journal;
+
+// Cursors: one per uplink, read, acknowledge, rewind.
+public sealed partial class DiskJournal
+{
+    /// <summary>Names of the cursors on disk (including those no uplink opened in this run).</summary>
+    public IReadOnlyList<string> CursorNames
+    {
+        get
+        {
+            lock (_gate) return [.. _cursors.Keys.Order(StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the cursor exists; a new one starts at <paramref name="start"/> and is saved at
+    /// once, so "now" means the moment it was first opened, not every restart. True if created.
+    /// </summary>
+    public bool OpenCursor(string name, CursorStart start)
+    {
+        if (!CursorFile.IsValidName(name))
+            throw new ArgumentException($"Cursor name \"{name}\" is not valid: use 1-64 letters, digits, '-' or '_'.", nameof(name));
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (_cursors.ContainsKey(name)) return false;
+            var acked = start == CursorStart.Oldest ? OldestSequence() - 1 : _nextSequence - 1;
+            CursorFile.Save(Directory, name, acked);
+            _cursors.Add(name, new CursorState(name, acked));
+            return true;
+        }
+    }
+
+    /// <summary>Forgets a cursor (an uplink removed for good), so it no longer holds segments back.</summary>
+    public void RemoveCursor(string name)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!_cursors.Remove(name)) return;
+            CursorFile.Delete(Directory, name);
+            DeleteAckedSegments();
+        }
+    }
+
+    /// <summary>
+    /// The next durable records after what this cursor already handed out: at most
+    /// <paramref name="maxRecords"/>, and at most <paramref name="maxBytes"/> of payload unless
+    /// the first record alone is bigger (it is returned alone, so nothing gets stuck).
+    /// Empty when the cursor is caught up.
+    /// </summary>
+    public IReadOnlyList<JournalRecord> Read(string cursor, int maxRecords, long maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRecords);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var state = Get(cursor);
+            var records = new List<JournalRecord>();
+            long bytes = 0;
+            var full = false;
+            while (!full && state.NextToRead <= _durableSequence && FindSegment(state.NextToRead) is { } segment)
+            {
+                if (state.NextToRead < segment.FirstSequence) state.MoveReadTo(segment.FirstSequence);
+                using var reader = SegmentReader.Open(segment.Path);
+                if (!SeekTo(reader, segment, state))
+                {
+                    MarkCorruptFrom(segment, state.NextToRead);
+                    continue;
+                }
+                while (state.NextToRead <= Math.Min(segment.LastSequence, _durableSequence))
+                {
+                    var offset = reader.Offset;
+                    if (records.Count >= maxRecords) full = true;
+                    else if (!reader.TryReadFrame(state.NextToRead, out var payload))
+                    {
+                        MarkCorruptFrom(segment, state.NextToRead);
+                        break;
+                    }
+                    else if (records.Count > 0 && bytes + payload.Length > maxBytes) full = true;
+                    else
+                    {
+                        records.Add(new JournalRecord(segment.Epoch, state.NextToRead, payload.ToArray()));
+                        bytes += payload.Length;
+                        state.NextToRead++;
+                        continue;
+                    }
+                    reader.Seek(offset);
+                    break;
+                }
+                state.CachedSegment = segment.FirstSequence;
+                state.CachedOffset = reader.Offset;
+            }
+            return records;
+        }
+    }
+
+    /// <summary>
+    /// Records up to and including <paramref name="upToSequence"/> were delivered: persists the
+    /// cursor (crash-safe; see <see cref="CursorFile"/>) and deletes segments every cursor has
+    /// passed. Acknowledging less than before is ignored; more than is durable is refused.
+    /// </summary>
+    public void Ack(string cursor, long upToSequence)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var state = Get(cursor);
+            if (upToSequence <= state.Acked) return;
+            if (upToSequence > _durableSequence)
+                throw new ArgumentOutOfRangeException(nameof(upToSequence), upToSequence,
+                    $"Cursor {cursor} cannot acknowledge {upToSequence}: the highest durable sequence is {_durableSequence}.");
+            CursorFile.Save(Directory, cursor, upToSequence);
+            state.Acked = upToSequence;
+            if (state.NextToRead <= upToSequence) state.MoveReadTo(upToSequence + 1);
+            DeleteAckedSegments();
+        }
+    }
+
+    /// <summary>The next read starts again right after the acknowledged position (after a failed send).</summary>
+    public void Rewind(string cursor)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var state = Get(cursor);
+            state.MoveReadTo(state.Acked + 1);
+        }
+    }
+
+    private CursorState Get(string cursor) =>
+        _cursors.TryGetValue(cursor, out var state)
+            ? state
+            : throw new InvalidOperationException($"Journal cursor \"{cursor}\" is not open; call OpenCursor first.");
+
+    private long OldestSequence() => _segments.Count > 0 ? _segments[0].FirstSequence : _nextSequence;
+
+    /// <summary>The first segment holding <paramref name="sequence"/> or, in a gap, the next one after it.</summary>
+    private Segment? FindSegment(long sequence) => _segments.FirstOrDefault(s => s.LastSequence >= sequence);
+
+    /// <summary>Positions the reader at the cursor's next record: from the cached offset, or by walking the segment's frames.</summary>
+    private static bool SeekTo(SegmentReader reader, Segment segment, CursorState state)
+    {
+        if (state.CachedSegment == segment.FirstSequence && state.CachedOffset >= 0)
+        {
+            reader.Seek(state.CachedOffset);
+            return true;
+        }
+        reader.Seek(JournalFormat.HeaderBytes);
+        for (var sequence = segment.FirstSequence; sequence < state.NextToRead; sequence++)
+            if (!reader.TryReadFrame(sequence, out _)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// A frame that passed recovery fails now (the card corrupted it since): the segment ends
+    /// before it for every cursor, and its remaining records are counted as dropped.
+    /// </summary>
+    private void MarkCorruptFrom(Segment segment, long sequence)
+    {
+        var lost = segment.LastSequence - sequence + 1;
+        if (ReferenceEquals(segment, _segments[^1]) && _active is not null) RollLocked();
+        segment.RecordCount = sequence - segment.FirstSequence;
+        _dropped[DropReasons.CorruptOnRead] = _dropped.GetValueOrDefault(DropReasons.CorruptOnRead) + lost;
+        JournalLog.CorruptOnRead(_logger, Path.GetFileName(segment.Path), lost);
+        foreach (var cursor in _cursors.Values.Where(c => c.CachedSegment == segment.FirstSequence)) cursor.CachedOffset = -1;
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace FarmGateway.Journal;
+
+/// <summary>Journal log events, ids 3000-3099.</summary>
+internal static partial class JournalLog
+{
+    [LoggerMessage(3000, LogLevel.Information, "Journal {Directory} open: epoch {Epoch}, {Segments} segment(s), {Records} record(s) kept")]
+    public static partial void Opened(ILogger logger, string directory, string epoch, int segments, long records);
+
+    [LoggerMessage(3001, LogLevel.Warning, "Journal recovery cut {Bytes} byte(s) (about {Records} record(s)) from the end of {Segment}: a torn or corrupt tail after an unclean stop")]
+    public static partial void TailCut(ILogger logger, string segment, long bytes, long records);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Journal segment {Segment} quarantined ({Reason}); {Bytes} byte(s) set aside as *.corrupt, the rest of the journal is kept")]
+    public static partial void Quarantined(ILogger logger, string segment, string reason, long bytes);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Journal cursor {Cursor} repaired from {From} to {To}: {Reason}")]
+    public static partial void CursorRepaired(ILogger logger, string cursor, long? from, long to, string reason);
+
+    [LoggerMessage(3004, LogLevel.Warning, "Journal reached MaxBytes: dropped segment {Segment} with {Records} record(s) not yet sent by every uplink")]
+    public static partial void CapDropped(ILogger logger, string segment, long records);
+
+    [LoggerMessage(3005, LogLevel.Warning, "Journal started epoch {Epoch}: {Reason}")]
+    public static partial void NewEpoch(ILogger logger, string epoch, string reason);
+
+    [LoggerMessage(3006, LogLevel.Warning, "Journal append failed: {Reason}; the reading was not accepted")]
+    public static partial void AppendFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3007, LogLevel.Warning, "Journal {Segment}: a frame failed its check while reading; {Records} record(s) after it skipped")]
+    public static partial void CorruptOnRead(ILogger logger, string segment, long records);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Journal fsync failed: {Reason}; readings since the last fsync are not accepted yet")]
+    public static partial void FlushFailed(ILogger logger, string reason);
+}
