@@ -81,8 +81,10 @@ public static class GatewayConfiguration
     {
         foreach (var list in ReplacedLists)
         {
+            // A file that mentions the list at all owns it, "Sensors": [] included (that one
+            // reaches us as the bare key with no value).
             var prefix = list + ":";
-            var owner = layers.FindLastIndex(l => l.Keys.Any(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)));
+            var owner = layers.FindLastIndex(l => l.ContainsKey(list));
             for (var i = 0; i < owner; i++)
                 foreach (var key in layers[i].Keys.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).ToList())
                     layers[i].Remove(key);
@@ -121,7 +123,9 @@ public static class GatewayConfiguration
             var file = new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: false).Build();
             foreach (var top in file.GetChildren().Where(s => !KnownSections.Contains(s.Key, StringComparer.OrdinalIgnoreCase)))
                 warnings.Add(new(top.Key, null, $"unknown section in {path}, ignored (a typo?); sections read here: {string.Join(", ", KnownSections)}"));
-            layers.Add(file.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(StringComparer.OrdinalIgnoreCase));
+            layers.Add(file.AsEnumerable()
+                .Where(kv => kv.Value is not null || ReplacedLists.Contains(kv.Key, StringComparer.OrdinalIgnoreCase))
+                .ToDictionary(StringComparer.OrdinalIgnoreCase));
             files.Add(path);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)

@@ -1,3 +1,4 @@
+using FarmGateway.Journal;
 using FarmGateway.Sources;
 using FarmGateway.Uplinks.File;
 
@@ -25,6 +26,9 @@ public sealed class GatewayOptions
 
     /// <summary>Sensors to read; each has a unique name.</summary>
     public List<SensorOptions> Sensors { get; set; } = [];
+
+    /// <summary>The durable journal every reading goes through (below DataDirectory/journal).</summary>
+    public JournalOptions Journal { get; set; } = new();
 
     public UplinksOptions Uplinks { get; set; } = new();
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using FarmGateway.Journal;
 using FarmGateway.Sources;
 using FarmGateway.Uplinks.File;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         CheckName(problems, $"{g}:Site", options.Site, required: false);
         CheckName(problems, $"{g}:Location", options.Location, required: false);
         CheckSensors(problems, options.Sensors);
+        CheckJournal(problems, options.Journal);
         CheckFileUplink(problems, options.Uplinks.File);
         if (!options.Uplinks.File.Enabled)
             problems.Add(new($"{g}:Uplinks", null, "no uplink is enabled, readings would go nowhere; enable at least one (File is the local default)"));
@@ -65,15 +67,31 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         }
     }
 
+    public const long MinSegmentBytes = 64 * 1024;
+    public const long MaxSegmentBytes = 256L * 1024 * 1024;
+    public const long MaxJournalBytes = 1024L * 1024 * 1024 * 1024;
+    public static readonly TimeSpan MaxFlushInterval = TimeSpan.FromMinutes(1);
+
+    private static void CheckJournal(List<ConfigProblem> problems, JournalOptions journal)
+    {
+        const string key = $"{GatewayOptions.SectionName}:Journal";
+        if (journal.SegmentBytes is < MinSegmentBytes or > MaxSegmentBytes)
+            problems.Add(new($"{key}:SegmentBytes", journal.SegmentBytes.ToString(CultureInfo.InvariantCulture),
+                $"must be between {MinSegmentBytes} (64 KiB) and {MaxSegmentBytes} (256 MiB)"));
+        else if (journal.MaxBytes < 2 * journal.SegmentBytes || journal.MaxBytes > MaxJournalBytes)
+            problems.Add(new($"{key}:MaxBytes", journal.MaxBytes.ToString(CultureInfo.InvariantCulture),
+                $"must be between 2 x SegmentBytes ({2 * journal.SegmentBytes}) and {MaxJournalBytes} (1 TiB)"));
+        if (journal.FlushInterval < TimeSpan.Zero || journal.FlushInterval > MaxFlushInterval)
+            problems.Add(new($"{key}:FlushInterval", Duration(journal.FlushInterval),
+                $"must be between 00:00:00 (fsync every reading, wears the SD card) and {Duration(MaxFlushInterval)}"));
+    }
+
     private static void CheckFileUplink(List<ConfigProblem> problems, FileUplinkOptions file)
     {
         const string key = $"{GatewayOptions.SectionName}:Uplinks:File";
         if (file.MaxFileBytes is < FileUplinkOptions.MinFileBytes or > FileUplinkOptions.MaxAllowedFileBytes)
             problems.Add(new($"{key}:MaxFileBytes", file.MaxFileBytes.ToString(CultureInfo.InvariantCulture),
                 $"must be between {FileUplinkOptions.MinFileBytes} (4 KiB) and {FileUplinkOptions.MaxAllowedFileBytes} (1 GiB)"));
-        if (file.FlushInterval < TimeSpan.Zero || file.FlushInterval > FileUplinkOptions.MaxFlushInterval)
-            problems.Add(new($"{key}:FlushInterval", Duration(file.FlushInterval),
-                $"must be between 00:00:00 (fsync every write) and {Duration(FileUplinkOptions.MaxFlushInterval)}"));
     }
 
     private static void CheckName(List<ConfigProblem> problems, string key, string? value, bool required, string hint = "")

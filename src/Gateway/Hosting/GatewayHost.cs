@@ -22,16 +22,17 @@ public static class GatewayHost
         var folderProblems = DataDirectoryCheck.Run(load.Options!);
         if (folderProblems.Count > 0) return ConfigurationFailed(folderProblems);
 
-        IHost host;
+        Serilog.Core.Logger serilog;
         try
         {
-            host = Build(load);
+            serilog = GatewayLogging.Create(load.Configuration);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e)
         {
-            // Serilog's section is read while building; a bad level or sink lands here.
-            return ConfigurationFailed([new("Serilog", null, $"cannot be applied: {e.Message}")]);
+            // A misspelt level, sink or "Using" assembly in the Serilog section lands here.
+            return ConfigurationFailed([new("Serilog", null, $"cannot be applied: {e.GetBaseException().Message}")]);
         }
+        var host = Build(load, serilog);
         using (host)
         {
             return await RunBuiltAsync(host);
@@ -39,17 +40,21 @@ public static class GatewayHost
     }
 
     /// <summary>Builds the host from a loaded configuration; tests add or replace services through <paramref name="configure"/>.</summary>
-    public static IHost Build(ConfigLoadResult load, Action<IServiceCollection>? configure = null)
+    public static IHost Build(ConfigLoadResult load, Action<IServiceCollection>? configure = null) =>
+        Build(load, GatewayLogging.Create(load.Configuration), configure);
+
+    private static IHost Build(ConfigLoadResult load, Serilog.Core.Logger serilog, Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = AppContext.BaseDirectory,
             Configuration = (Microsoft.Extensions.Configuration.ConfigurationManager)load.Configuration,
         });
-        builder.Logging.AddProvider(new SerilogLoggerProvider(GatewayLogging.Create(load.Configuration), dispose: true));
+        builder.Logging.AddProvider(new SerilogLoggerProvider(serilog, dispose: true));
         builder.Services
             .AddGatewayCore(load.Configuration)
-            .AddFileUplink()
+            .AddJournal()
+            .AddUplinks(load.Options!)
             .AddSources()
             .AddSystemdNotify();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -89,8 +94,7 @@ public static class GatewayHost
             HostingLog.ServiceFailed(logger, failed.GetType().Name, failed.ExecuteTask!.Exception!.InnerException!);
             return ExitCodes.ServiceFailed;
         }
-        var counters = host.Services.GetRequiredService<GatewayCounters>();
-        HostingLog.Stopped(logger, counters.Summary(options.Sensors.Count(s => s.Enabled)));
+        HostingLog.Stopped(logger, host.Services.GetRequiredService<GatewayStatus>().Summary());
         return ExitCodes.Ok;
     }
 

@@ -1,10 +1,13 @@
 using FarmGateway.Configuration;
+using FarmGateway.Journal;
 using FarmGateway.Readings;
 using FarmGateway.Sources;
 using FarmGateway.Status;
 using FarmGateway.Storage;
+using FarmGateway.Uplinks;
 using FarmGateway.Uplinks.File;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FarmGateway.Hosting;
@@ -26,12 +29,38 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The outbox starts before the sources, so the first reading has somewhere to go, and stops after them, so the last one is written.</summary>
-    public static IServiceCollection AddFileUplink(this IServiceCollection services)
+    /// <summary>
+    /// The journal starts first and stops last: it is open before the first reading and takes
+    /// the last ones after the sources stopped.
+    /// </summary>
+    public static IServiceCollection AddJournal(this IServiceCollection services)
     {
         services.AddSingleton<AppendFileOpener>(AppendFile.Open);
-        services.AddHostedService<FileUplinkService>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return DiskJournal.Open(Path.Combine(options.DataDirectory!, "journal"), options.Journal,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AppendFileOpener>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<DiskJournal>());
+        });
+        services.AddSingleton<JournalService>();
+        services.AddHostedService(sp => sp.GetRequiredService<JournalService>());
+        services.AddSingleton<UplinkStatuses>();
+        services.AddSingleton<GatewayStatus>();
         return services;
+    }
+
+    /// <summary>Uplinks start after the journal and stop before it, delivering what it holds on the way out.</summary>
+    public static IServiceCollection AddUplinks(this IServiceCollection services, GatewayOptions options)
+    {
+        if (options.Uplinks.File.Enabled) AddUplink<FileUplink>(services);
+        return services;
+    }
+
+    private static void AddUplink<TUplink>(IServiceCollection services) where TUplink : class, IUplink
+    {
+        services.AddSingleton<TUplink>();
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<UplinkWorker>(sp, (IUplink)sp.GetRequiredService<TUplink>()));
     }
 
     public static IServiceCollection AddSources(this IServiceCollection services)

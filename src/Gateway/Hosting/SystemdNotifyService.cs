@@ -16,7 +16,7 @@ public sealed class SystemdNotifyService(
     ISystemdNotifier notifier,
     SystemdWatchdog watchdog,
     LoopHealth health,
-    GatewayCounters counters,
+    GatewayStatus status,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<SystemdNotifyService> logger) : IHostedLifecycleService, IDisposable
@@ -37,7 +37,7 @@ public sealed class SystemdNotifyService(
         var watchdogPeriod = watchdog.Period;
         HostingLog.Ready(logger, options.Value.Id!, EnabledSensors, watchdogPeriod?.TotalSeconds ?? 0);
         if (!notifier.IsEnabled) return Task.CompletedTask;
-        notifier.Notify($"READY=1\nSTATUS={counters.Summary(EnabledSensors)}");
+        notifier.Notify($"READY=1\nSTATUS={status.Summary()}");
         _watchdog = watchdogPeriod is not null;
         var period = watchdogPeriod ?? StatusPeriod;
         _timer = time.CreateTimer(_ => Tick(), null, period, period);
@@ -47,7 +47,7 @@ public sealed class SystemdNotifyService(
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
         _timer?.Dispose();
-        notifier.Notify("STOPPING=1\nSTATUS=stopping: flushing the outbox");
+        notifier.Notify("STOPPING=1\nSTATUS=stopping: flushing the journal and the uplinks");
         return Task.CompletedTask;
     }
 
@@ -62,7 +62,7 @@ public sealed class SystemdNotifyService(
         {
             if (_reportedStuckLoop is not null) HostingLog.LoopRecovered(logger, _reportedStuckLoop);
             _reportedStuckLoop = null;
-            notifier.Notify((_watchdog ? "WATCHDOG=1\n" : "") + $"STATUS={counters.Summary(EnabledSensors)}");
+            notifier.Notify((_watchdog ? "WATCHDOG=1\n" : "") + $"STATUS={status.Summary()}");
             return;
         }
         // Withholding WATCHDOG=1 lets systemd restart us; say why once, not every tick.

@@ -31,4 +31,17 @@ internal static partial class JournalLog
 
     [LoggerMessage(3008, LogLevel.Warning, "Journal fsync failed: {Reason}; readings since the last fsync are not accepted yet")]
     public static partial void FlushFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3010, LogLevel.Warning, "Journal write failed: {Reason}. The reading is held and retried in {RetryIn}; new readings wait in the queue (up to 10,000)")]
+    public static partial void AppendHeld(ILogger logger, string reason, TimeSpan retryIn);
+
+    [LoggerMessage(3011, LogLevel.Information, "Journal writes work again")]
+    public static partial void AppendRecovered(ILogger logger);
+
+    [LoggerMessage(3012, LogLevel.Error, "Journal could not take {Count} reading(s) before shutdown ({Reason}); they are lost")]
+    public static partial void LostAtShutdown(ILogger logger, int count, string reason);
+
+    /// <summary>Debug: lets an operator (and the crash test) see what is accepted, by id.</summary>
+    [LoggerMessage(3013, LogLevel.Debug, "Journal durable through {Epoch}:{Sequence}")]
+    public static partial void Durable(ILogger logger, string epoch, long sequence);
 }

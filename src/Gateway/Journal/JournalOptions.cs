@@ -12,6 +12,9 @@ public sealed class JournalOptions
     /// <summary>Group commit: fsync at most this often. Default 1 s; zero = fsync every append.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where the cursor of an uplink that is new to this journal starts. Default Oldest (it gets the backlog).</summary>
+    public CursorStart NewUplinkStart { get; set; } = CursorStart.Oldest;
+
     /// <summary>Throws <see cref="ArgumentException"/> quoting the bad value (the host validates config earlier; this guards direct use).</summary>
     public void Validate()
     {

@@ -37,9 +37,4 @@ public sealed class GatewayCounters
     }
 
     public void AddDropped(string reason, long count = 1) => _dropped.AddOrUpdate(reason, count, (_, n) => n + count);
-
-    /// <summary>One line for systemd's STATUS= and the start-up banner.</summary>
-    public string Summary(int sensors) =>
-        $"{sensors} sensor(s), {Accepted} readings accepted, {DroppedTotal} dropped, {ReadFailures} read failures, {WriteFailures} write failures" +
-        (LastAccepted is { } at ? $", last at {at.UtcDateTime:HH:mm:ss}Z" : "");
 }

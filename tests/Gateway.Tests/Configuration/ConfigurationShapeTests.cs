@@ -7,9 +7,9 @@ namespace FarmGateway.Tests.Configuration;
 [Collection(EnvironmentCollection.Name)]
 public sealed class ConfigurationShapeTests : IDisposable
 {
-    private const string GatewayKeys = "Id, Site, Location, DataDirectory, Sensors, Uplinks";
+    private const string GatewayKeys = "Id, Site, Location, DataDirectory, Sensors, Journal, Uplinks";
     private const string SensorKeys = "Name, Type, Interval, Enabled, Profile, Seed";
-    private const string FileKeys = "Enabled, Directory, MaxFileBytes, FlushInterval";
+    private const string FileKeys = "Enabled, Directory, MaxFileBytes";
 
     private readonly TempDirectory _temp = new();
 

@@ -44,7 +44,7 @@ public sealed class GatewayConfigurationTests : IDisposable
             });
         Assert.True(options.Uplinks.File.Enabled);
         Assert.Equal(16 * 1024 * 1024, options.Uplinks.File.MaxFileBytes);
-        Assert.Equal(TimeSpan.FromSeconds(1), options.Uplinks.File.FlushInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.Journal.FlushInterval);
     }
 
     [Fact]

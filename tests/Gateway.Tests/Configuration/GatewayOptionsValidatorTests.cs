@@ -267,10 +267,10 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
     [InlineData("01:00:00", "01:00:00")]
     public void Check_FlushIntervalOutOfRange_ErrorQuotesValueAndRange(string flush, string shown)
     {
-        var result = Load($"--Gateway:Uplinks:File:FlushInterval={flush}");
+        var result = Load($"--Gateway:Journal:FlushInterval={flush}");
 
-        var problem = ConfigLoad.SingleError(result, "Gateway:Uplinks:File:FlushInterval", shown);
-        Assert.Contains("between 00:00:00 (fsync every write) and 00:01:00", problem.Message);
+        var problem = ConfigLoad.SingleError(result, "Gateway:Journal:FlushInterval", shown);
+        Assert.Contains("between 00:00:00 (fsync every reading, wears the SD card) and 00:01:00", problem.Message);
     }
 
     [Theory]
@@ -278,7 +278,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
     [InlineData("00:01:00")]
     public void Check_FlushIntervalAtLimit_IsAccepted(string flush)
     {
-        ConfigLoad.Valid(Load($"--Gateway:Uplinks:File:FlushInterval={flush}"));
+        ConfigLoad.Valid(Load($"--Gateway:Journal:FlushInterval={flush}"));
     }
 
     [Fact]
@@ -310,7 +310,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
             "--Gateway:Sensors:1:Interval=00:00:00",
             "--Gateway:Sensors:2:Name=sim-co2",
             "--Gateway:Uplinks:File:MaxFileBytes=1",
-            "--Gateway:Uplinks:File:FlushInterval=00:05:00");
+            "--Gateway:Journal:FlushInterval=00:05:00");
 
         Assert.Null(result.Options);
         Assert.Equal(
@@ -320,8 +320,8 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
                 "Gateway:Sensors:1:Interval",
                 "Gateway:Sensors:2:Name",
                 "Gateway:Sensors:2:Type",
+                "Gateway:Journal:FlushInterval",
                 "Gateway:Uplinks:File:MaxFileBytes",
-                "Gateway:Uplinks:File:FlushInterval",
             ],
             result.Errors.Select(p => p.Key));
     }

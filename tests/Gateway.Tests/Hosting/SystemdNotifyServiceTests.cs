@@ -1,4 +1,6 @@
 using FarmGateway.Hosting;
+using FarmGateway.Journal;
+using FarmGateway.Uplinks;
 using FarmGateway.Status;
 using FarmGateway.Tests.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,17 +15,22 @@ public sealed class SystemdNotifyServiceTests : IDisposable
     private readonly RecordingNotifier _notifier = new();
     private readonly LoopHealth _health;
     private readonly SystemdNotifyService _service;
+    private readonly DiskJournal _journal;
 
     public SystemdNotifyServiceTests()
     {
         _health = new LoopHealth(_time);
+        var options = Options.Create(TestOptions.Gateway(_dir.Path));
+        _journal = DiskJournal.Open(_dir.Combine("journal"), new JournalOptions(), _time);
+        var status = new GatewayStatus(new GatewayCounters(), _journal, new UplinkStatuses(), options, _time);
         _service = new SystemdNotifyService(_notifier, new SystemdWatchdog(TimeSpan.FromSeconds(10)), _health,
-            new GatewayCounters(), Options.Create(TestOptions.Gateway(_dir.Path)), _time, NullLogger<SystemdNotifyService>.Instance);
+            status, options, _time, NullLogger<SystemdNotifyService>.Instance);
     }
 
     public void Dispose()
     {
         _service.Dispose();
+        _journal.Dispose();
         _dir.Dispose();
     }
 
@@ -32,7 +39,7 @@ public sealed class SystemdNotifyServiceTests : IDisposable
     {
         await _service.StartedAsync(CancellationToken.None);
 
-        Assert.Equal("READY=1\nSTATUS=1 sensor(s), 0 readings accepted, 0 dropped, 0 read failures, 0 write failures", Assert.Single(_notifier.Messages));
+        Assert.Equal("READY=1\nSTATUS=1 sensor(s), 0 readings accepted, 0 dropped, 0 read failures, journal 0 records", Assert.Single(_notifier.Messages));
     }
 
     [Fact]

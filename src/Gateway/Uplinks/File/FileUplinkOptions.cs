@@ -5,7 +5,6 @@ public sealed class FileUplinkOptions
 {
     public const long MinFileBytes = 4 * 1024;
     public const long MaxAllowedFileBytes = 1024L * 1024 * 1024;
-    public static readonly TimeSpan MaxFlushInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>Write records to the outbox. Default true.</summary>
     public bool Enabled { get; set; } = true;
@@ -15,10 +14,4 @@ public sealed class FileUplinkOptions
 
     /// <summary>A file is closed and a new one started past this size. Default 16 MiB.</summary>
     public long MaxFileBytes { get; set; } = 16 * 1024 * 1024;
-
-    /// <summary>
-    /// How often written lines are fsynced (group commit); 00:00:00 = after every write.
-    /// Default 00:00:01: one SD-card flush a second instead of one per reading.
-    /// </summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

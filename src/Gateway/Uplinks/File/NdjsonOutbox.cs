@@ -13,9 +13,9 @@ namespace FarmGateway.Uplinks.File;
 ///   move or delete only <c>*.ndjson</c> files.
 /// - The one <c>*.ndjson.part</c> file is being written; it only ever grows by whole lines
 ///   (one write per batch of complete lines; a failed write is cut back), so <c>tail -f</c> works.
-/// - Files are named <c>readings-&lt;gateway&gt;-&lt;yyyyMMdd&gt;T&lt;HH&gt;Z-&lt;nnnn&gt;</c>: sorting by
+/// - Files are named <c>readings-&lt;gateway&gt;-&lt;yyyyMMdd&gt;T&lt;HH&gt;Z-&lt;nnnnnn&gt;</c>: sorting by
 ///   name is sorting by time. A new file starts every UTC hour and whenever one would exceed
-///   MaxFileBytes; the same hour's files count up nnnn.
+///   MaxFileBytes; the same hour's files count up nnnnnn.
 /// - After a crash, a left-over <c>.part</c> file has its torn last line cut and is completed
 ///   at start-up, before anything new is written.
 /// </summary>
@@ -146,7 +146,7 @@ public sealed class NdjsonOutbox(
             .Select(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : 0)
             .DefaultIfEmpty(0)
             .Max() + 1;
-        var file = _open(Path.Combine(directory, $"{prefix}{next:D4}{Extension}{PartSuffix}"));
+        var file = _open(Path.Combine(directory, $"{prefix}{next:D6}{Extension}{PartSuffix}"));
         LinuxFileSystem.SyncDirectory(directory);
         return file;
     }

@@ -28,7 +28,7 @@ public sealed class NdjsonOutboxTests : IDisposable
         outbox.Recover();
         outbox.Append(Lines("{\"a\":1}", "{\"a\":2}"));
 
-        Assert.EndsWith("readings-barn-1-20261122T10Z-0001.ndjson.part", outbox.CurrentPath);
+        Assert.EndsWith("readings-barn-1-20261122T10Z-000001.ndjson.part", outbox.CurrentPath);
         Assert.Equal(["{\"a\":1}", "{\"a\":2}"], System.IO.File.ReadAllLines(outbox.CurrentPath!));
         Assert.Empty(Completed());
     }
@@ -48,7 +48,7 @@ public sealed class NdjsonOutboxTests : IDisposable
         var line = new string('x', 1000);
         for (var i = 0; i < 10; i++) outbox.Append(Lines(line));
 
-        Assert.Equal(["readings-barn-1-20261122T10Z-0001.ndjson", "readings-barn-1-20261122T10Z-0002.ndjson"], Completed());
+        Assert.Equal(["readings-barn-1-20261122T10Z-000001.ndjson", "readings-barn-1-20261122T10Z-000002.ndjson"], Completed());
         Assert.All(Directory.GetFiles(_dir.Path), f => Assert.True(new FileInfo(f).Length <= 4096));
         Assert.Equal(10, AllLines().Length);
     }
@@ -64,8 +64,8 @@ public sealed class NdjsonOutboxTests : IDisposable
         outbox.RotateIfDue();
         outbox.Append(Lines("{\"hour\":11}"));
 
-        Assert.Equal(["readings-barn-1-20261122T10Z-0001.ndjson"], Completed());
-        Assert.EndsWith("readings-barn-1-20261122T11Z-0001.ndjson.part", outbox.CurrentPath);
+        Assert.Equal(["readings-barn-1-20261122T10Z-000001.ndjson"], Completed());
+        Assert.EndsWith("readings-barn-1-20261122T11Z-000001.ndjson.part", outbox.CurrentPath);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class NdjsonOutboxTests : IDisposable
         outbox.Append(Lines("{\"a\":2}"));
         outbox.Complete();
 
-        Assert.Equal(["readings-barn-1-20261122T10Z-0001.ndjson", "readings-barn-1-20261122T10Z-0002.ndjson"], Completed());
+        Assert.Equal(["readings-barn-1-20261122T10Z-000001.ndjson", "readings-barn-1-20261122T10Z-000002.ndjson"], Completed());
         Assert.Empty(Directory.GetFiles(_dir.Path, "*.part"));
         Assert.Equal(2, outbox.FilesCompleted);
     }
@@ -95,21 +95,21 @@ public sealed class NdjsonOutboxTests : IDisposable
     [Fact]
     public void Recover_TornLastLine_IsCutAndTheFileCompleted()
     {
-        var part = Path.Combine(_dir.Path, "readings-barn-1-20261122T09Z-0003.ndjson.part");
+        var part = Path.Combine(_dir.Path, "readings-barn-1-20261122T09Z-000003.ndjson.part");
         System.IO.File.WriteAllText(part, "{\"a\":1}\n{\"a\":2}\n{\"a\":");
 
         using var outbox = Create();
         var recovery = outbox.Recover();
 
         Assert.Equal(new OutboxRecovery(FilesCompleted: 1, TornLinesCut: 1, TornBytesCut: 5), recovery);
-        Assert.Equal(["readings-barn-1-20261122T09Z-0003.ndjson"], Completed());
+        Assert.Equal(["readings-barn-1-20261122T09Z-000003.ndjson"], Completed());
         Assert.Equal(["{\"a\":1}", "{\"a\":2}"], AllLines());
     }
 
     [Fact]
     public void Recover_ZeroFilledTailAfterPowerCut_IsCut()
     {
-        var part = Path.Combine(_dir.Path, "readings-barn-1-20261122T09Z-0001.ndjson.part");
+        var part = Path.Combine(_dir.Path, "readings-barn-1-20261122T09Z-000001.ndjson.part");
         System.IO.File.WriteAllBytes(part, [.. Lines("{\"a\":1}"), .. new byte[8192]]);
 
         using var outbox = Create();
@@ -122,7 +122,7 @@ public sealed class NdjsonOutboxTests : IDisposable
     [Fact]
     public void Recover_PartFileWithoutAnyWholeLine_IsRemoved()
     {
-        System.IO.File.WriteAllText(Path.Combine(_dir.Path, "readings-barn-1-20261122T09Z-0001.ndjson.part"), "{\"a\"");
+        System.IO.File.WriteAllText(Path.Combine(_dir.Path, "readings-barn-1-20261122T09Z-000001.ndjson.part"), "{\"a\"");
 
         using var outbox = Create();
         outbox.Recover();
@@ -133,11 +133,11 @@ public sealed class NdjsonOutboxTests : IDisposable
     [Fact]
     public void Recover_CompletedFilesOfTheSameHour_NewFileCountsOnFromThem()
     {
-        System.IO.File.WriteAllText(Path.Combine(_dir.Path, "readings-barn-1-20261122T10Z-0007.ndjson"), "{}\n");
+        System.IO.File.WriteAllText(Path.Combine(_dir.Path, "readings-barn-1-20261122T10Z-000007.ndjson"), "{}\n");
         using var outbox = Create();
         outbox.Recover();
         outbox.Append(Lines("{}"));
-        Assert.EndsWith("-20261122T10Z-0008.ndjson.part", outbox.CurrentPath);
+        Assert.EndsWith("-20261122T10Z-000008.ndjson.part", outbox.CurrentPath);
     }
 
     [Fact]

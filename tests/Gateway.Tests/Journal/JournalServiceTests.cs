@@ -1,0 +1,49 @@
+using System.Text.Json;
+using FarmGateway.Tests.Testing;
+using FarmGateway.Tests.Uplinks;
+
+namespace FarmGateway.Tests.Journal;
+
+public sealed class JournalServiceTests
+{
+    [Fact]
+    public async Task DiskFull_TheReadingIsHeldAndRetriedWithTheSameId_NothingAcceptedIsLost()
+    {
+        var disk = new FailingDisk();
+        var uplink = new RecordingUplink();
+        await using var pipeline = new PipelineHarness(uplink, disk: disk);
+        await pipeline.StartAsync();
+        pipeline.Produce(2);
+        await Eventually.True(() => uplink.Delivered.Count == 2, "2 delivered");
+
+        disk.Full = true;
+        pipeline.Produce(3, first: 30);
+        await Eventually.True(() => pipeline.Counters.WriteFailures >= 1, "the failed write is counted");
+        Assert.Equal(2, pipeline.Counters.Accepted);
+
+        disk.Full = false;
+        pipeline.Time.Advance(TimeSpan.FromSeconds(1.2));
+
+        await Eventually.True(() => uplink.Delivered.Count == 5, "all 5 after the disk has room");
+        Assert.Equal([0L, 1, 2, 3, 4], uplink.Delivered.Select(r => r.Sequence));
+        var ids = uplink.Delivered.Select(r => JsonDocument.Parse(r.Payload).RootElement.GetProperty("id").GetString()).ToList();
+        Assert.Equal(5, ids.Distinct().Count());
+        Assert.Equal(5, pipeline.Counters.Accepted);
+        Assert.Empty(pipeline.Counters.Dropped);
+    }
+
+    [Fact]
+    public async Task Records_CarryTheJournalEpochAndSequenceAsTheirId()
+    {
+        var uplink = new RecordingUplink();
+        await using var pipeline = new PipelineHarness(uplink);
+        await pipeline.StartAsync();
+
+        pipeline.Produce(1);
+
+        await Eventually.True(() => uplink.Delivered.Count == 1, "1 delivered");
+        var record = uplink.Delivered[0];
+        Assert.Equal($"barn-1:{pipeline.Journal.Epoch}:000000000000",
+            JsonDocument.Parse(record.Payload).RootElement.GetProperty("id").GetString());
+    }
+}
