@@ -5,7 +5,14 @@ namespace FarmGateway.Journal;
 // Segment life cycle: create, roll, delete after acks, drop at the disk cap.
 public sealed partial class DiskJournal
 {
-    private long TotalBytes() => _segments.Sum(s => s.Bytes);
+    // Called on every append: a plain loop over at most MaxBytes/SegmentBytes segments, because
+    // LINQ's Sum with a selector allocated on this hot path (see docs/benchmarks.md).
+    private long TotalBytes()
+    {
+        long total = 0;
+        foreach (var segment in _segments) total += segment.Bytes;
+        return total;
+    }
 
     /// <summary>At open: continue the last segment, or start a new one (no segment yet, or a new epoch).</summary>
     private void StartActiveSegment()

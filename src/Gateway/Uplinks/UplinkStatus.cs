@@ -26,25 +26,29 @@ public sealed class UplinkStatus(string name)
     /// <summary>Time of the oldest reading not yet delivered (null when caught up).</summary>
     public DateTimeOffset? OldestUnsent { get; private set; }
 
-    public void Delivered(int records, DateTimeOffset at, DateTimeOffset? oldestUnsent)
+    /// <summary>A batch is on its way; <paramref name="oldest"/> is the time of its first reading.</summary>
+    public void Sending(DateTimeOffset? oldest)
+    {
+        lock (_gate) OldestUnsent = oldest;
+    }
+
+    public void Delivered(int records, DateTimeOffset at)
     {
         lock (_gate)
         {
             Interlocked.Add(ref _sent, records);
             State = UplinkState.Connected;
             LastSuccess = at;
-            OldestUnsent = oldestUnsent;
         }
     }
 
-    public void Failed(string error, DateTimeOffset? oldestUnsent)
+    public void Failed(string error)
     {
         lock (_gate)
         {
             Interlocked.Increment(ref _failedAttempts);
             State = UplinkState.BackingOff;
             LastError = error;
-            OldestUnsent = oldestUnsent;
         }
     }
 

@@ -84,6 +84,7 @@ public sealed class UplinkWorker(
     /// <summary>Sends and acknowledges a batch; false (read position rewound) when it failed.</summary>
     private async Task<bool> TrySendAsync(IReadOnlyList<JournalRecord> batch, CancellationToken cancellationToken)
     {
+        status.Sending(RecordTimestamp.TryRead(batch[0].Payload.Span));
         try
         {
             await uplink.SendAsync(batch, cancellationToken);
@@ -93,13 +94,13 @@ public sealed class UplinkWorker(
         {
             journal.Rewind(uplink.Name);
             var first = !_backoff.Failing;
-            status.Failed(e.Message, RecordTimestamp.TryRead(batch[0].Payload.Span));
+            status.Failed(e.Message);
             if (first) UplinkLog.Failing(logger, uplink.Name, e.Message, TimeSpan.FromSeconds(1));
             return false;
         }
         if (_backoff.Failing) UplinkLog.Recovered(logger, uplink.Name, status.FailedAttempts);
         _backoff.Reset();
-        status.Delivered(batch.Count, time.GetUtcNow(), null);
+        status.Delivered(batch.Count, time.GetUtcNow());
         return true;
     }
 

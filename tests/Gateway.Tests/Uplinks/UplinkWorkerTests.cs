@@ -43,8 +43,14 @@ public sealed class UplinkWorkerTests
         Assert.Equal(UplinkState.BackingOff, status.State);
         Assert.Equal("503 Service Unavailable", status.LastError);
         Assert.Equal(3, pipeline.Backlog("test"));
+        var producedAt = pipeline.Time.GetUtcNow();
+        pipeline.Time.Advance(TimeSpan.FromSeconds(0.5));
+        var snapshot = new FarmGateway.Status.GatewayStatus(pipeline.Counters, pipeline.Journal, pipeline.Statuses, pipeline.Options, pipeline.Time)
+            .Snapshot().Uplinks.Single();
+        Assert.Equal((UplinkState.BackingOff, 3L, 1L), (snapshot.State, snapshot.Backlog, snapshot.FailedAttempts));
+        Assert.Equal(pipeline.Time.GetUtcNow() - producedAt, snapshot.OldestUnsentAge);
 
-        pipeline.Time.Advance(TimeSpan.FromSeconds(1.2)); // first backoff: 1 s ± 20 %
+        pipeline.Time.Advance(TimeSpan.FromSeconds(0.7)); // first backoff: 1 s ± 20 %
         await Eventually.True(() => uplink.Attempts == 2, "second attempt");
         Assert.Equal(3, pipeline.Backlog("test"));
         pipeline.Time.Advance(TimeSpan.FromSeconds(2.4)); // then 2 s ± 20 %
