@@ -53,11 +53,14 @@ public sealed class UplinkWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                // Read the durable point first: a record that becomes durable right after an
+                // empty read is then waited for, not missed until the next tick.
+                var durable = journal.DurableSequence;
                 var batch = journal.Read(uplink.Name, uplink.MaxBatchRecords, uplink.MaxBatchBytes);
                 if (batch.Count == 0)
                 {
                     status.Idle();
-                    await WaitForRecordsAsync(stoppingToken);
+                    await WaitForRecordsAsync(durable + 1, stoppingToken);
                     await uplink.TickAsync(stoppingToken);
                     continue;
                 }
@@ -104,14 +107,14 @@ public sealed class UplinkWorker(
         return true;
     }
 
-    /// <summary>Waits until a record beyond what was read becomes durable, or an idle tick passes.</summary>
-    private async Task WaitForRecordsAsync(CancellationToken stoppingToken)
+    /// <summary>Waits until <paramref name="sequence"/> becomes durable, or an idle tick passes.</summary>
+    private async Task WaitForRecordsAsync(long sequence, CancellationToken stoppingToken)
     {
         using var tick = new CancellationTokenSource(IdleTick, time);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, tick.Token);
         try
         {
-            await journal.WaitDurableAsync(journal.DurableSequence + 1, wait.Token);
+            await journal.WaitDurableAsync(sequence, wait.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
