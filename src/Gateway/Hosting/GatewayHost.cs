@@ -50,6 +50,9 @@ public static class GatewayHost
             ContentRootPath = AppContext.BaseDirectory,
             Configuration = (Microsoft.Extensions.Configuration.ConfigurationManager)load.Configuration,
         });
+        // Serilog alone decides levels (Serilog:MinimumLevel); the builder's own filter would
+        // otherwise drop Debug before Serilog sees it.
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddProvider(new SerilogLoggerProvider(serilog, dispose: true));
         builder.Services
             .AddGatewayCore(load.Configuration)

@@ -71,6 +71,11 @@ public sealed class GatewayProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGKILL, like a crash or the OOM killer: no shutdown code runs, nothing is flushed.</summary>
+    public void Kill() => _process.Kill();
+
+    public bool HasExited => _process.HasExited;
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
