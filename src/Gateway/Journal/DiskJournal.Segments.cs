@@ -34,7 +34,7 @@ public sealed partial class DiskJournal
             if (last.Epoch == Epoch)
             {
                 _active = file;
-                _activeLength = file.Length;
+                _writtenLength = file.Length;
                 return;
             }
             file.Dispose();
@@ -66,22 +66,25 @@ public sealed partial class DiskJournal
             File.Delete(path);
             throw;
         }
+        // The header is written at once (not through the tail): the file is never without a
+        // valid header, and it costs one page write per segment.
         _active = file;
-        _activeLength = JournalFormat.HeaderBytes;
+        _writtenLength = JournalFormat.HeaderBytes;
+        _tailCount = 0;
         _unsynced = true;
         _directoryDirty = true;
+        if (_unsyncedSince == NoTimestamp) _unsyncedSince = _time.GetTimestamp();
         _segments.Add(new Segment(path, Epoch, firstSequence));
     }
 
-    /// <summary>Closes the active segment durably; the next append starts a new one.</summary>
+    /// <summary>
+    /// Closes the active segment durably (its tail written, fsynced); the next append starts a
+    /// new one. On an IOException the segment stays active with its tail, nothing is lost.
+    /// </summary>
     private void RollLocked()
     {
         var file = _active!;
-        file.Sync();
-        if (_directoryDirty) LinuxFileSystem.SyncDirectory(Directory);
-        _unsynced = false;
-        _directoryDirty = false;
-        MarkDurable(_nextSequence - 1);
+        FlushLocked();
         file.Dispose();
         _active = null;
     }

@@ -11,11 +11,35 @@ namespace FarmGateway.Journal;
 ///
 /// Invariants (MUST hold after any crash, kill -9 or power cut):
 /// - A record is accepted only once durable: <see cref="DurableSequence"/> advances only after
-///   the fsync that covers it (and the directory fsync for a new segment), and
+///   the fsync that covers all of its frame (and the directory fsync for a new segment), and
 ///   <see cref="Read"/> never hands out a record above it. So a record an uplink sent is
 ///   always on disk, and a record cut at start-up was either never accepted or is counted.
-/// - A segment only grows by whole frames: one write per frame; a failed write is cut back to
-///   the previous length (retried before the next write if the cut fails too).
+/// - Page-aligned group commit (for the SD card): an append encodes its frame into the active
+///   segment's in-memory tail. The file is written only in whole 4 KiB pages aligned to the
+///   file offset, one write each time the tail completes a page boundary, so a frame may be
+///   split across two writes; the tail then always ends below the next page boundary. The
+///   partial last page is written only by a full flush: explicit <see cref="Flush"/>, zero
+///   FlushInterval (every append), segment roll, Dispose, or the deadline when a record still
+///   in the tail has waited FlushInterval. The deadline is per record: when the oldest record
+///   that is not durable has waited FlushInterval, the pages written so far are fsynced (and
+///   the tail too if one of its records is that old); otherwise nothing is fsynced. So every
+///   record is durable about FlushInterval after its append at the latest, and at a barn's
+///   rate (a page fills in ~0.8 s at 20 readings/s) each page is written and fsynced once
+///   instead of a partial page being rewritten by every fsync. Why this keeps the invariants:
+///   a record becomes durable only when every byte of its frame was written before the fsync
+///   (<c>_writtenSequence</c>: the last frame wholly in the file), so Read never needs a byte
+///   that is only in memory; a torn frame in the file is never durable, and what the
+///   tail held is lost by a crash exactly like unsynced pages are by a power cut: never
+///   accepted. Start-up recovery is unchanged (it cuts a frame split by a page write like any
+///   torn tail, and starts a new epoch). Roll and cap accounting count the tail.
+/// - A segment only grows by whole frames as far as anything durable is concerned; a failed
+///   write is cut back to the previous written length (retried before the next write or fsync
+///   if the cut fails too), and the tail is left as it was: the append whose page write failed
+///   takes its own frame out of the tail and throws (its sequence is not used, the caller
+///   retries it), the frames of earlier appends stay buffered and are written by the next page
+///   write or flush (a failed deadline flush is logged and retried one FlushInterval later; an
+///   explicit Flush throws). Nothing that returned from Append is dropped silently while the
+///   journal is open; Dispose with a disk that still refuses loses the tail (never accepted).
 /// - Within a segment, sequences are contiguous from the header's first sequence. Sequences
 ///   only ever increase (across restarts and epochs), so segment names sort by sequence.
 ///   Gaps between segments are records dropped (disk cap) or quarantined.
@@ -42,7 +66,8 @@ namespace FarmGateway.Journal;
 /// &lt;dir&gt;/*.seg.corrupt                   quarantined segments, kept for inspection
 /// </code>
 /// Thread-safety: every public member may be called from any thread; one lock serializes
-/// them (appends, reads and fsyncs are short compared to the readings' interval).
+/// them (appends, reads and fsyncs are short compared to the readings' interval). The flush
+/// timer is one-shot, armed for the oldest unsynced record's deadline.
 /// </summary>
 public sealed partial class DiskJournal : IDisposable
 {
@@ -59,15 +84,29 @@ public sealed partial class DiskJournal : IDisposable
     private readonly Dictionary<string, long> _dropped = new(StringComparer.Ordinal);
     private readonly DurabilityWaiters _waiters = new();
     private readonly ITimer? _flushTimer;
+    private readonly long _flushTicks;
     private IAppendFile? _active;
-    private long _activeLength;
+    /// <summary>Bytes of the active segment in the file (written, synced or not).</summary>
+    private long _writtenLength;
+    /// <summary>The active segment's bytes after <see cref="_writtenLength"/>: frames (the first possibly only its rest) not written yet.</summary>
+    private byte[] _tail = new byte[4 * PageBytes];
+    private int _tailCount;
+    /// <summary>The last record wholly in the file.</summary>
+    private long _writtenSequence;
+    /// <summary>When the oldest change that is not durable yet (record or new segment) was made; NoTimestamp if none.</summary>
+    private long _unsyncedSince = NoTimestamp;
+    /// <summary>When the oldest record that is (partly) only in the tail was appended; NoTimestamp if none.</summary>
+    private long _unwrittenSince = NoTimestamp;
+    /// <summary>After a failed deadline flush, not retried before this timestamp.</summary>
+    private long _retryAfter;
+    /// <summary>The timestamp the one-shot flush timer is armed for; NoTimestamp if disarmed.</summary>
+    private long _timerDue = NoTimestamp;
     private bool _needsCut;
     private bool _unsynced;
     private bool _directoryDirty;
     private bool _disposed;
     private long _nextSequence;
     private long _durableSequence;
-    private long _lastFlushTimestamp;
     private long _cutBytes;
     private long _cutRecords;
     private int _quarantined;
@@ -86,9 +125,11 @@ public sealed partial class DiskJournal : IDisposable
         Epoch = epoch;
         _nextSequence = nextSequence;
         _durableSequence = nextSequence - 1;
-        _lastFlushTimestamp = time.GetTimestamp();
+        _writtenSequence = nextSequence - 1;
+        _flushTicks = ToTimestampTicks(options.FlushInterval, time.TimestampFrequency);
+        // One-shot, armed for the oldest unsynced record's deadline (ArmFlushTimer).
         if (options.FlushInterval > TimeSpan.Zero)
-            _flushTimer = time.CreateTimer(_ => FlushFromTimer(), null, options.FlushInterval, options.FlushInterval);
+            _flushTimer = time.CreateTimer(_ => FlushFromTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public string Directory { get; }
@@ -192,7 +233,8 @@ public sealed partial class DiskJournal : IDisposable
             }
             catch (IOException)
             {
-                // Logged by FlushLocked; what was not fsynced was never reported durable.
+                // Logged by FlushLocked; what was not fsynced (and the tail that could not be
+                // written) was never reported durable, so it was never accepted.
             }
             _active?.Dispose();
             _active = null;

@@ -33,6 +33,40 @@ public sealed class JournalServiceTests
     }
 
     [Fact]
+    public async Task DiskFullOnAPageWrite_GroupCommit_TheReadingIsHeldAndRetried_NothingAcceptedIsLost()
+    {
+        // With a FlushInterval the journal buffers frames and writes whole pages: the append
+        // that completes a page is the one that meets the full disk (it carries the frames of
+        // the readings before it, which stay buffered in the journal).
+        var disk = new FailingDisk();
+        var uplink = new RecordingUplink();
+        await using var pipeline = new PipelineHarness(uplink, flushInterval: TimeSpan.FromSeconds(1), disk: disk);
+        await pipeline.StartAsync();
+        disk.Full = true;
+
+        pipeline.Produce(40);
+        await Eventually.True(() => pipeline.Counters.WriteFailures >= 1, "a page write fails");
+        var taken = pipeline.Journal.NextSequence;
+        Assert.InRange(taken, 1, 39); // the frames before the failing page write were taken (buffered)
+        Assert.Equal(0, pipeline.Counters.Accepted);
+        Assert.Equal(-1, pipeline.Journal.DurableSequence);
+
+        disk.Full = false;
+        for (var i = 0; i < 100 && uplink.Delivered.Count < 40; i++)
+        {
+            pipeline.Time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(20);
+        }
+
+        await Eventually.True(() => uplink.Delivered.Count == 40, "all 40 after the disk has room");
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)i), uplink.Delivered.Select(r => r.Sequence));
+        var ids = uplink.Delivered.Select(r => JsonDocument.Parse(r.Payload).RootElement.GetProperty("id").GetString()).ToList();
+        Assert.Equal(40, ids.Distinct().Count());
+        Assert.Equal(40, pipeline.Counters.Accepted);
+        Assert.Empty(pipeline.Counters.Dropped);
+    }
+
+    [Fact]
     public async Task Records_CarryTheJournalEpochAndSequenceAsTheirId()
     {
         var uplink = new RecordingUplink();
