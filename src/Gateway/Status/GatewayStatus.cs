@@ -28,6 +28,7 @@ public sealed class GatewayStatus(
             At = now,
             Sensors = options.Value.Sensors.Count(s => s.Enabled),
             ReadingsAccepted = counters.Accepted,
+            LastAccepted = counters.LastAccepted,
             ReadFailures = counters.ReadFailures,
             WriteFailures = counters.WriteFailures,
             Dropped = dropped,
@@ -58,6 +59,9 @@ public sealed record GatewaySnapshot
     public DateTimeOffset At { get; init; }
     public int Sensors { get; init; }
     public long ReadingsAccepted { get; init; }
+
+    /// <summary>When the journal last made readings durable; null before the first.</summary>
+    public DateTimeOffset? LastAccepted { get; init; }
     public long ReadFailures { get; init; }
     public long WriteFailures { get; init; }
 
