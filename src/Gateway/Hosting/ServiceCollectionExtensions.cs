@@ -60,6 +60,7 @@ public static class ServiceCollectionExtensions
     private static void AddUplink<TUplink>(IServiceCollection services) where TUplink : class, IUplink
     {
         services.AddSingleton<TUplink>();
+        services.AddSingleton<IUplink>(sp => sp.GetRequiredService<TUplink>());
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<UplinkWorker>(sp, (IUplink)sp.GetRequiredService<TUplink>()));
     }
 

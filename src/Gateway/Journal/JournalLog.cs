@@ -44,4 +44,7 @@ internal static partial class JournalLog
     /// <summary>Debug: lets an operator (and the crash test) see what is accepted, by id.</summary>
     [LoggerMessage(3013, LogLevel.Debug, "Journal durable through {Epoch}:{Sequence}")]
     public static partial void Durable(ILogger logger, string epoch, long sequence);
+
+    [LoggerMessage(3014, LogLevel.Warning, "Journal cursor {Cursor} released: its uplink is no longer configured; {Backlog} record(s) it had not sent are no longer kept for it")]
+    public static partial void CursorReleased(ILogger logger, string cursor, long backlog);
 }

@@ -20,6 +20,7 @@ namespace FarmGateway.Journal;
 /// </summary>
 public sealed class JournalService(
     DiskJournal journal,
+    IEnumerable<Uplinks.IUplink> uplinks,
     IOptions<GatewayOptions> options,
     ReadingQueue queue,
     GatewayCounters counters,
@@ -45,10 +46,28 @@ public sealed class JournalService(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        ReleaseRemovedUplinks();
         _firstSequence = journal.NextSequence;
         _countedDurable = _firstSequence - 1;
         health.Register(LoopName, TimeSpan.FromSeconds(30) + 3 * options.Value.Journal.FlushInterval);
         return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A cursor whose uplink is no longer configured would hold every segment back until the
+    /// disk cap drops readings the remaining uplinks already sent; release it. Enabled again
+    /// later, that uplink starts at Journal:NewUplinkStart.
+    /// </summary>
+    private void ReleaseRemovedUplinks()
+    {
+        var configured = uplinks.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+        var stats = journal.GetStats();
+        foreach (var cursor in journal.CursorNames.Where(c => !configured.Contains(c)))
+        {
+            var backlog = stats.Cursors.FirstOrDefault(c => c.Name == cursor)?.BacklogRecords ?? 0;
+            journal.RemoveCursor(cursor);
+            JournalLog.CursorReleased(logger, cursor, backlog);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -14,8 +14,6 @@ public sealed class RecordSerializer(GatewayIdentity identity)
 
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    public GatewayIdentity Identity => identity;
-
     /// <summary>Appends one record (no trailing newline) to <paramref name="output"/>.</summary>
     public void Write(IBufferWriter<byte> output, Reading reading, RecordId id)
     {

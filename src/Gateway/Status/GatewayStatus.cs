@@ -27,6 +27,7 @@ public sealed class GatewayStatus(
             GatewayId = options.Value.Id!,
             At = now,
             Sensors = options.Value.Sensors.Count(s => s.Enabled),
+            ReadingsProduced = counters.Produced,
             ReadingsAccepted = counters.Accepted,
             LastAccepted = counters.LastAccepted,
             ReadFailures = counters.ReadFailures,
@@ -58,6 +59,9 @@ public sealed record GatewaySnapshot
     public required string GatewayId { get; init; }
     public DateTimeOffset At { get; init; }
     public int Sensors { get; init; }
+    /// <summary>Readings the sources handed over (before range checks and the queue).</summary>
+    public long ReadingsProduced { get; init; }
+
     public long ReadingsAccepted { get; init; }
 
     /// <summary>When the journal last made readings durable; null before the first.</summary>

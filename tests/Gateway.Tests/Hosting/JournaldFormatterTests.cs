@@ -13,7 +13,7 @@ public sealed class JournaldFormatterTests
         [
             new LogEventProperty("Directory", new ScalarValue("/var/lib/farm-gateway/outbox")),
             new LogEventProperty("Count", new ScalarValue(3)),
-            new LogEventProperty("SourceContext", new ScalarValue("FarmGateway.Uplinks.File.FileUplinkService")),
+            new LogEventProperty("SourceContext", new ScalarValue("FarmGateway.Uplinks.File.FileUplink")),
         ]);
         var output = new StringWriter();
         new JournaldFormatter(underJournald).Format(logEvent, output);
@@ -23,14 +23,14 @@ public sealed class JournaldFormatterTests
     [Fact]
     public void Format_UnderJournald_StartsWithSyslogPriorityAndHasNoTimestamp()
     {
-        Assert.Equal("<4>[WRN] FileUplinkService: Outbox /var/lib/farm-gateway/outbox failed 3 times\n",
+        Assert.Equal("<4>[WRN] FileUplink: Outbox /var/lib/farm-gateway/outbox failed 3 times\n",
             Format(underJournald: true, LogEventLevel.Warning));
     }
 
     [Fact]
     public void Format_InATerminal_StartsWithTheTimestamp()
     {
-        Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[INF\] FileUplinkService: Outbox /var", Format(false, LogEventLevel.Information));
+        Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[INF\] FileUplink: Outbox /var", Format(false, LogEventLevel.Information));
     }
 
     [Fact]

@@ -80,4 +80,16 @@ public sealed class JournalServiceTests
         Assert.Equal($"barn-1:{pipeline.Journal.Epoch}:000000000000",
             JsonDocument.Parse(record.Payload).RootElement.GetProperty("id").GetString());
     }
+
+    [Fact]
+    public async Task Start_CursorOfAnUplinkNoLongerConfigured_IsReleasedSoItHoldsNoSegmentsBack()
+    {
+        var uplink = new RecordingUplink("kinesis");
+        await using var pipeline = new PipelineHarness(uplink);
+        pipeline.Journal.OpenCursor("file", FarmGateway.Journal.CursorStart.Oldest);
+
+        await pipeline.StartAsync();
+
+        Assert.Equal(["kinesis"], pipeline.Journal.CursorNames);
+    }
 }

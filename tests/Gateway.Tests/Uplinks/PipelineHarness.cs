@@ -26,7 +26,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         Options = Microsoft.Extensions.Options.Options.Create(TestOptions.Gateway(_dir.Path, o => o.Journal.FlushInterval = flushInterval ?? TimeSpan.Zero));
         Journal = DiskJournal.Open(_dir.Combine("journal"), Options.Value.Journal, Time, disk is null ? null : disk.Open);
         Queue = new ReadingQueue(Counters);
-        JournalService = new JournalService(Journal, Options, Queue, Counters, new LoopHealth(Time), Time, NullLogger<JournalService>.Instance);
+        JournalService = new JournalService(Journal, [uplink], Options, Queue, Counters, new LoopHealth(Time), Time, NullLogger<JournalService>.Instance);
         Worker = new UplinkWorker(uplink, Statuses, Journal, JournalService, Options, Time, NullLogger<UplinkWorker>.Instance);
     }
 
