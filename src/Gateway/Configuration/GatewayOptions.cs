@@ -1,6 +1,8 @@
 using FarmGateway.Journal;
 using FarmGateway.Sources;
+using FarmGateway.Uplinks.ApiGateway;
 using FarmGateway.Uplinks.File;
+using FarmGateway.Uplinks.Kinesis;
 
 namespace FarmGateway.Configuration;
 
@@ -37,4 +39,10 @@ public sealed class GatewayOptions
 public sealed class UplinksOptions
 {
     public FileUplinkOptions File { get; set; } = new();
+
+    public KinesisUplinkOptions Kinesis { get; set; } = new();
+
+    public ApiGatewayUplinkOptions ApiGateway { get; set; } = new();
+
+    public bool AnyEnabled => File.Enabled || Kinesis.Enabled || ApiGateway.Enabled;
 }

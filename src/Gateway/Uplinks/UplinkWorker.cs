@@ -56,7 +56,7 @@ public sealed class UplinkWorker(
                 // Read the durable point first: a record that becomes durable right after an
                 // empty read is then waited for, not missed until the next tick.
                 var durable = journal.DurableSequence;
-                var batch = journal.Read(uplink.Name, uplink.MaxBatchRecords, uplink.MaxBatchBytes);
+                var batch = journal.Read(uplink.Name, uplink.Limits.MaxBatchRecords, uplink.Limits.MaxBatchBytes);
                 if (batch.Count == 0)
                 {
                     status.Idle();
@@ -90,7 +90,7 @@ public sealed class UplinkWorker(
         status.Sending(RecordTimestamp.TryRead(batch[0].Payload.Span));
         try
         {
-            await uplink.SendAsync(batch, cancellationToken);
+            _ = await uplink.SendAsync(batch, cancellationToken);
             journal.Ack(uplink.Name, batch[^1].Sequence);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -132,7 +132,7 @@ public sealed class UplinkWorker(
         {
             await journalService.Drained.WaitAsync(budget.Token);
             journal.Rewind(uplink.Name);
-            while (journal.Read(uplink.Name, uplink.MaxBatchRecords, uplink.MaxBatchBytes) is { Count: > 0 } batch)
+            while (journal.Read(uplink.Name, uplink.Limits.MaxBatchRecords, uplink.Limits.MaxBatchBytes) is { Count: > 0 } batch)
                 if (!await TrySendAsync(batch, budget.Token)) break;
         }
         catch (OperationCanceledException)

@@ -83,7 +83,8 @@ public sealed class RecordingUplink(string name = "test") : IUplink
 
     public string Name => name;
     public int MaxBatchRecords { get; init; } = 100;
-    public long MaxBatchBytes => 1024 * 1024;
+    public UplinkLimits Limits => new(MaxBatchRecords, 1024 * 1024, 1024 * 1024, TimeSpan.Zero);
+    public long WireBytes(JournalRecord record) => record.Payload.Length;
     public int FailuresLeft { get; set; }
     public int Attempts { get; private set; }
     public bool Disposed { get; private set; }
@@ -95,7 +96,7 @@ public sealed class RecordingUplink(string name = "test") : IUplink
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task SendAsync(IReadOnlyList<JournalRecord> batch, CancellationToken cancellationToken)
+    public Task<SendResult> SendAsync(IReadOnlyList<JournalRecord> batch, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -107,7 +108,7 @@ public sealed class RecordingUplink(string name = "test") : IUplink
             }
             _delivered.AddRange(batch);
         }
-        return Task.CompletedTask;
+        return Task.FromResult(SendResult.AllDelivered);
     }
 
     public Task TickAsync(CancellationToken cancellationToken) => Task.CompletedTask;

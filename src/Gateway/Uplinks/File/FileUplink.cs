@@ -24,8 +24,12 @@ public sealed class FileUplink(
     private NdjsonOutbox? _outbox;
 
     public string Name => "file";
-    public int MaxBatchRecords => 1000;
-    public long MaxBatchBytes => 4 * 1024 * 1024;
+
+    // Batches form at the journal's group commit: the outbox fsyncs no more often than the journal.
+    public UplinkLimits Limits { get; } = new(MaxBatchRecords: 1000, MaxBatchBytes: 4 * 1024 * 1024,
+        MaxRecordBytes: 4 * 1024 * 1024, BatchInterval: TimeSpan.Zero);
+
+    public long WireBytes(JournalRecord record) => record.Payload.Length + 1;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +40,7 @@ public sealed class FileUplink(
         return Task.CompletedTask;
     }
 
-    public Task SendAsync(IReadOnlyList<JournalRecord> batch, CancellationToken cancellationToken)
+    public Task<SendResult> SendAsync(IReadOnlyList<JournalRecord> batch, CancellationToken cancellationToken)
     {
         var outbox = _outbox ?? throw new InvalidOperationException("The file uplink is not started.");
         _lines.ResetWrittenCount();
@@ -47,7 +51,7 @@ public sealed class FileUplink(
         }
         outbox.Append(_lines.WrittenSpan);
         outbox.Sync();
-        return Task.CompletedTask;
+        return Task.FromResult(SendResult.AllDelivered);
     }
 
     public Task TickAsync(CancellationToken cancellationToken)
