@@ -37,8 +37,10 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         CheckSensors(problems, options.Sensors);
         CheckJournal(problems, options.Journal);
         CheckFileUplink(problems, options.Uplinks.File);
-        if (!options.Uplinks.File.Enabled)
-            problems.Add(new($"{g}:Uplinks", null, "no uplink is enabled, readings would go nowhere; enable at least one (File is the local default)"));
+        CheckKinesis(problems, options.Uplinks.Kinesis);
+        CheckApiGateway(problems, options.Uplinks.ApiGateway);
+        if (!options.Uplinks.AnyEnabled)
+            problems.Add(new($"{g}:Uplinks", null, "no uplink is enabled, readings would go nowhere; enable at least one of File (the local default), Kinesis, ApiGateway"));
         return problems;
     }
 

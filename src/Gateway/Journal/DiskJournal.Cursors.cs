@@ -56,7 +56,37 @@ public sealed partial class DiskJournal
         lock (_gate)
         {
             ThrowIfDisposed();
-            var state = Get(cursor);
+            return ReadLocked(Get(cursor), maxRecords, maxBytes);
+        }
+    }
+
+    /// <summary>
+    /// Reads durable records from <paramref name="fromSequence"/> on without a cursor: nothing is
+    /// persisted and segments are not held back for it. A draining uplink uses it for its live
+    /// lane. The reader remembers its position, so reading on from where it stopped is cheap.
+    /// </summary>
+    public IReadOnlyList<JournalRecord> ReadAhead(string reader, long fromSequence, int maxRecords, long maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRecords);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!_readers.TryGetValue(reader, out var state)) _readers[reader] = state = new CursorState(reader, fromSequence - 1);
+            if (state.NextToRead != fromSequence) state.MoveReadTo(fromSequence);
+            return ReadLocked(state, maxRecords, maxBytes);
+        }
+    }
+
+    /// <summary>Forgets a <see cref="ReadAhead"/> reader.</summary>
+    public void CloseReader(string reader)
+    {
+        lock (_gate) _readers.Remove(reader);
+    }
+
+    private List<JournalRecord> ReadLocked(CursorState state, int maxRecords, long maxBytes)
+    {
+        {
             var records = new List<JournalRecord>();
             long bytes = 0;
             var full = false;
@@ -164,6 +194,6 @@ public sealed partial class DiskJournal
         segment.RecordCount = sequence - segment.FirstSequence;
         _dropped[DropReasons.CorruptOnRead] = _dropped.GetValueOrDefault(DropReasons.CorruptOnRead) + lost;
         JournalLog.CorruptOnRead(_logger, Path.GetFileName(segment.Path), lost);
-        foreach (var cursor in _cursors.Values.Where(c => c.CachedSegment == segment.FirstSequence)) cursor.CachedOffset = -1;
+        foreach (var cursor in _cursors.Values.Concat(_readers.Values).Where(c => c.CachedSegment == segment.FirstSequence)) cursor.CachedOffset = -1;
     }
 }

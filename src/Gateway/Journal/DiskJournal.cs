@@ -81,6 +81,9 @@ public sealed partial class DiskJournal : IDisposable
     private readonly ILogger _logger;
     private readonly List<Segment> _segments;
     private readonly Dictionary<string, CursorState> _cursors = new(StringComparer.Ordinal);
+
+    // Position-only readers (ReadAhead): not persisted, never hold segments back.
+    private readonly Dictionary<string, CursorState> _readers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _dropped = new(StringComparer.Ordinal);
     private readonly DurabilityWaiters _waiters = new();
     private readonly ITimer? _flushTimer;

@@ -36,10 +36,22 @@ public sealed class GatewayStatus(
             Journal = stats,
             Uplinks =
             [
-                .. uplinks.All.Select(u => new UplinkSnapshot(
-                    u.Name, u.State, u.LastSuccess, u.LastError, u.Sent, u.FailedAttempts,
-                    stats.Cursors.FirstOrDefault(c => c.Name == u.Name)?.BacklogRecords ?? 0,
-                    u.OldestUnsent is { } oldest ? now - oldest : null)),
+                .. uplinks.All.Select(u => new UplinkSnapshot
+                {
+                    Name = u.Name,
+                    State = u.State,
+                    LastSuccess = u.LastSuccess,
+                    LastError = u.LastError,
+                    LastErrorAt = u.LastErrorAt,
+                    Sent = u.Sent,
+                    Retried = u.Retried,
+                    Quarantined = u.Quarantined,
+                    FailedAttempts = u.FailedAttempts,
+                    Backlog = stats.Cursors.FirstOrDefault(c => c.Name == u.Name)?.BacklogRecords ?? 0,
+                    OldestUnsentAge = u.OldestUnsent is { } oldest ? now - oldest : null,
+                    Draining = u.Draining,
+                    PaceLimit = u.PaceLimit,
+                }),
             ],
         };
     }
@@ -76,13 +88,35 @@ public sealed record GatewaySnapshot
     public IReadOnlyList<UplinkSnapshot> Uplinks { get; init; } = [];
 }
 
-/// <param name="OldestUnsentAge">How old the oldest reading waiting for this uplink is; null when caught up.</param>
-public sealed record UplinkSnapshot(
-    string Name,
-    UplinkState State,
-    DateTimeOffset? LastSuccess,
-    string? LastError,
-    long Sent,
-    long FailedAttempts,
-    long Backlog,
-    TimeSpan? OldestUnsentAge);
+/// <summary>One uplink as the status page shows it.</summary>
+public sealed record UplinkSnapshot
+{
+    public required string Name { get; init; }
+    public UplinkState State { get; init; }
+    public DateTimeOffset? LastSuccess { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset? LastErrorAt { get; init; }
+
+    /// <summary>Records the far side took.</summary>
+    public long Sent { get; init; }
+
+    /// <summary>Records sent again after the far side refused them one by one or the request failed.</summary>
+    public long Retried { get; init; }
+
+    /// <summary>Records moved to the quarantine file with a reason (refused as invalid, too large).</summary>
+    public long Quarantined { get; init; }
+
+    public long FailedAttempts { get; init; }
+
+    /// <summary>Records in the journal this uplink has not acknowledged.</summary>
+    public long Backlog { get; init; }
+
+    /// <summary>How old the oldest reading waiting for this uplink is; null when caught up.</summary>
+    public TimeSpan? OldestUnsentAge { get; init; }
+
+    /// <summary>A backlog is draining, with current readings sent beside it.</summary>
+    public bool Draining { get; init; }
+
+    /// <summary>Records per second allowed after throttling; null when not throttled.</summary>
+    public double? PaceLimit { get; init; }
+}

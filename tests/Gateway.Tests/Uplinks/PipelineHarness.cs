@@ -27,10 +27,11 @@ public sealed class PipelineHarness : IAsyncDisposable
         Journal = DiskJournal.Open(_dir.Combine("journal"), Options.Value.Journal, Time, disk is null ? null : disk.Open);
         Queue = new ReadingQueue(Counters);
         JournalService = new JournalService(Journal, [uplink], Options, Queue, Counters, new LoopHealth(Time), Time, NullLogger<JournalService>.Instance);
-        Worker = new UplinkWorker(uplink, Statuses, Journal, JournalService, Options, Time, NullLogger<UplinkWorker>.Instance);
+        Worker = new UplinkWorker(uplink, Statuses, Journal, JournalService, Options, FarmGateway.Storage.AppendFile.Open, Time, Logger);
     }
 
     public FakeTimeProvider Time { get; } = new();
+    public CapturingLogger<UplinkWorker> Logger { get; } = new();
     public GatewayCounters Counters { get; } = new();
     public UplinkStatuses Statuses { get; } = new();
     public IOptions<GatewayOptions> Options { get; }
@@ -51,6 +52,27 @@ public sealed class PipelineHarness : IAsyncDisposable
     {
         for (var i = 0; i < count; i++)
             Assert.True(Queue.TryAdd(new Reading("sim-1", "Simulated-DHT22", Time.GetUtcNow(), true, new ClimateSample(first + i, 50))));
+    }
+
+    /// <summary>Queues readings, waits until the journal appended them, then lets one group commit pass on the fake clock.</summary>
+    public async Task ProduceAndCommitAsync(int count, TimeSpan flushInterval, double first = 20)
+    {
+        var target = Journal.GetStats().NextSequence + count;
+        Produce(count, first);
+        await Eventually.True(() => Journal.GetStats().NextSequence == target, $"{count} reading(s) appended");
+        Time.Advance(flushInterval);
+        await Eventually.True(() => Journal.DurableSequence == target - 1, $"{count} reading(s) durable");
+    }
+
+    /// <summary>Moves the fake clock on in small steps until <paramref name="condition"/> holds (for pacing and backoff delays).</summary>
+    public async Task AdvanceUntil(Func<bool> condition, string what, double stepSeconds = 0.1, int maxSteps = 600)
+    {
+        for (var i = 0; i < maxSteps && !condition(); i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(stepSeconds));
+            await Task.Delay(2);
+        }
+        await Eventually.True(condition, what);
     }
 
     public long Backlog(string cursor) => Journal.GetStats().Cursors.Single(c => c.Name == cursor).BacklogRecords;
@@ -75,17 +97,33 @@ public sealed class PipelineHarness : IAsyncDisposable
     }
 }
 
-/// <summary>An uplink that records what it was sent and fails while told to.</summary>
+/// <summary>
+/// An uplink that records what it was sent. It fails the first <see cref="FailuresLeft"/>
+/// requests with a 503, and otherwise answers with <see cref="Script"/> (all delivered by
+/// default); records not named as failed in the answer count as delivered.
+/// </summary>
 public sealed class RecordingUplink(string name = "test") : IUplink
 {
     private readonly Lock _gate = new();
     private readonly List<JournalRecord> _delivered = [];
+    private readonly List<IReadOnlyList<JournalRecord>> _requests = [];
 
     public string Name => name;
     public int MaxBatchRecords { get; init; } = 100;
-    public UplinkLimits Limits => new(MaxBatchRecords, 1024 * 1024, 1024 * 1024, TimeSpan.Zero);
-    public long WireBytes(JournalRecord record) => record.Payload.Length;
+    public long MaxBatchBytes { get; init; } = 1024 * 1024;
+    public long MaxRecordBytes { get; init; } = 1024 * 1024;
+    public TimeSpan BatchInterval { get; init; }
+    public UplinkLimits Limits => new(MaxBatchRecords, MaxBatchBytes, MaxRecordBytes, BatchInterval);
+    public long WireBytes(JournalRecord record) => Wire?.Invoke(record) ?? record.Payload.Length;
+    public Func<JournalRecord, long>? Wire { get; init; }
     public int FailuresLeft { get; set; }
+
+    /// <summary>Awaited before each request is handled: lets a test hold the uplink "on the wire".</summary>
+    public Func<Task>? Gate { get; set; }
+
+    /// <summary>Answers a request (attempt number from 1); may throw an <see cref="UplinkException"/>.</summary>
+    public Func<IReadOnlyList<JournalRecord>, int, SendResult>? Script { get; set; }
+
     public int Attempts { get; private set; }
     public bool Disposed { get; private set; }
 
@@ -94,21 +132,31 @@ public sealed class RecordingUplink(string name = "test") : IUplink
         get { lock (_gate) return [.. _delivered]; }
     }
 
+    /// <summary>Every request as sent, in order.</summary>
+    public IReadOnlyList<IReadOnlyList<JournalRecord>> Requests
+    {
+        get { lock (_gate) return [.. _requests]; }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<SendResult> SendAsync(IReadOnlyList<JournalRecord> batch, CancellationToken cancellationToken)
+    public async Task<SendResult> SendAsync(IReadOnlyList<JournalRecord> batch, CancellationToken cancellationToken)
     {
+        if (Gate is { } gate) await gate().WaitAsync(cancellationToken);
         lock (_gate)
         {
             Attempts++;
+            _requests.Add([.. batch]);
             if (FailuresLeft > 0)
             {
                 FailuresLeft--;
                 throw new HttpRequestException("503 Service Unavailable");
             }
-            _delivered.AddRange(batch);
+            var result = Script?.Invoke(batch, Attempts) ?? SendResult.AllDelivered;
+            var failed = result.Failures.Select(f => f.Index).ToHashSet();
+            _delivered.AddRange(batch.Where((_, i) => !failed.Contains(i)));
+            return result;
         }
-        return Task.FromResult(SendResult.AllDelivered);
     }
 
     public Task TickAsync(CancellationToken cancellationToken) => Task.CompletedTask;

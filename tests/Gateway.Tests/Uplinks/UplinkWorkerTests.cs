@@ -139,7 +139,7 @@ public sealed class UplinkWorkerTests
 
         // A second uplink configured later starts at the oldest record still on disk.
         var worker = new UplinkWorker(late, pipelineB.Statuses, pipelineB.Journal, pipelineB.JournalService, pipelineB.Options,
-            pipelineB.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<UplinkWorker>.Instance);
+            FarmGateway.Storage.AppendFile.Open, pipelineB.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<UplinkWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
         await Eventually.True(() => late.Delivered.Count == 3, "the new uplink gets the retained records");
         await pipelineB.StopAsync(); // the journal drains first, as in the host
