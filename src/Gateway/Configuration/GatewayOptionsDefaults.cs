@@ -27,6 +27,17 @@ public sealed class GatewayOptionsDefaults : IPostConfigureOptions<GatewayOption
         var file = options.Uplinks.File;
         file.Directory = Path.GetFullPath(Blank(file.Directory) ?? "outbox", options.DataDirectory);
 
+        var kinesis = options.Uplinks.Kinesis;
+        kinesis.StreamName = Blank(kinesis.StreamName);
+        kinesis.Region = Blank(kinesis.Region);
+        kinesis.Profile = Blank(kinesis.Profile);
+        kinesis.ServiceUrl = Blank(kinesis.ServiceUrl);
+        var api = options.Uplinks.ApiGateway;
+        api.Url = Blank(api.Url);
+        api.ApiKey = string.IsNullOrEmpty(api.ApiKey) ? null : api.ApiKey;
+        api.Region = Blank(api.Region);
+        api.Profile = Blank(api.Profile);
+
         foreach (var sensor in options.Sensors)
         {
             sensor.Name = Blank(sensor.Name);

@@ -5,7 +5,10 @@ using FarmGateway.Sources;
 using FarmGateway.Status;
 using FarmGateway.Storage;
 using FarmGateway.Uplinks;
+using FarmGateway.Uplinks.ApiGateway;
+using FarmGateway.Uplinks.Aws;
 using FarmGateway.Uplinks.File;
+using FarmGateway.Uplinks.Kinesis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -53,13 +56,36 @@ public static class ServiceCollectionExtensions
     /// <summary>Uplinks start after the journal and stop before it, delivering what it holds on the way out.</summary>
     public static IServiceCollection AddUplinks(this IServiceCollection services, GatewayOptions options)
     {
-        if (options.Uplinks.File.Enabled) AddUplink<FileUplink>(services);
+        var uplinks = options.Uplinks;
+        if (uplinks.File.Enabled) AddUplink<FileUplink>(services);
+        if (uplinks.Kinesis.Enabled)
+            AddUplink(services, sp => new KinesisUplink(uplinks.Kinesis, options.Id!, CloudTransport(),
+                new AwsCredentialSource(uplinks.Kinesis.Profile), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<KinesisUplink>>()));
+        if (uplinks.ApiGateway.Enabled)
+            AddUplink(services, sp => new ApiGatewayUplink(uplinks.ApiGateway, CloudTransport(),
+                uplinks.ApiGateway.Auth == ApiGatewayAuth.Iam ? new AwsCredentialSource(uplinks.ApiGateway.Profile) : null,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApiGatewayUplink>>()));
         return services;
     }
 
-    private static void AddUplink<TUplink>(IServiceCollection services) where TUplink : class, IUplink
+    /// <summary>
+    /// One connection pool per cloud uplink. TLS certificates are verified (the default, never
+    /// turned off); connections are renewed every few minutes so DNS changes are followed; no
+    /// redirects (a redirected POST would lose its body).
+    /// </summary>
+    private static SocketsHttpHandler CloudTransport() => new()
     {
-        services.AddSingleton<TUplink>();
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+        AllowAutoRedirect = false,
+        UseCookies = false,
+    };
+
+    private static void AddUplink<TUplink>(IServiceCollection services, Func<IServiceProvider, TUplink>? create = null) where TUplink : class, IUplink
+    {
+        if (create is null) services.AddSingleton<TUplink>();
+        else services.AddSingleton(create);
         services.AddSingleton<IUplink>(sp => sp.GetRequiredService<TUplink>());
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<UplinkWorker>(sp, (IUplink)sp.GetRequiredService<TUplink>()));
     }

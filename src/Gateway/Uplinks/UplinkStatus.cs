@@ -49,12 +49,6 @@ public sealed class UplinkStatus(string name)
     /// <summary>Records per second the pacer allows; null when not throttled.</summary>
     public double? PaceLimit { get; private set; }
 
-    /// <summary>A batch is on its way; <paramref name="oldest"/> is the time of its oldest reading.</summary>
-    public void Sending(DateTimeOffset? oldest)
-    {
-        lock (_gate) OldestUnsent = oldest;
-    }
-
     public void Waiting(DateTimeOffset? oldest, bool draining, double? paceLimit)
     {
         lock (_gate)

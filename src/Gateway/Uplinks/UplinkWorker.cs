@@ -221,7 +221,7 @@ public sealed class UplinkWorker : BackgroundService
         var wait = paced ? _pacer.Reserve(batch.Count) : TimeSpan.Zero;
         if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, cancellationToken);
 
-        _status.Sending(OldestPendingTime());
+        UpdateStatus();
         SendResult result;
         try
         {

@@ -54,10 +54,10 @@ public sealed class ConfigurationShapeTests : IDisposable
     [Fact]
     public void Check_UnknownUplinkKind_WarnsNamingTheKind()
     {
-        var result = Load("--Gateway:Uplinks:Kinesis:StreamName=barn");
+        var result = Load("--Gateway:Uplinks:Kafka:Topic=barn");
 
-        var warning = ConfigLoad.SingleWarning(result, "Gateway:Uplinks:Kinesis");
-        Assert.Contains("keys allowed here: File", warning.Message);
+        var warning = ConfigLoad.SingleWarning(result, "Gateway:Uplinks:Kafka");
+        Assert.Contains("keys allowed here: File, Kinesis, ApiGateway", warning.Message);
         ConfigLoad.Valid(result);
     }
 

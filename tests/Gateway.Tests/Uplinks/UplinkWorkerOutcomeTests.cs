@@ -255,6 +255,19 @@ public sealed class UplinkWorkerOutcomeTests
         using var onTheWire = new SemaphoreSlim(0);
         var uplink = new RecordingUplink { MaxBatchRecords = 10, Gate = () => onTheWire.WaitAsync() };
         await using var pipeline = new PipelineHarness(uplink);
+        try
+        {
+            await DrainWithCurrentReadings(pipeline, uplink, onTheWire);
+        }
+        finally
+        {
+            uplink.Gate = null; // never leave the worker's last pass waiting at the gate
+            onTheWire.Release(1000);
+        }
+    }
+
+    private static async Task DrainWithCurrentReadings(PipelineHarness pipeline, RecordingUplink uplink, SemaphoreSlim onTheWire)
+    {
         await pipeline.StartAsync();
         pipeline.Produce(100);
         await Eventually.True(() => pipeline.Journal.DurableSequence == 99, "backlog durable");

@@ -29,8 +29,11 @@ public sealed class ApiGatewayUplinkOptions
     /// <summary>Records per request. Default 500.</summary>
     public int MaxBatchRecords { get; set; } = 500;
 
-    /// <summary>Bytes of JSON per request before compression. Default and maximum 6 MB (the Lambda limit).</summary>
-    public long MaxBatchBytes { get; set; } = MaxAllowedBatchBytes;
+    /// <summary>
+    /// Bytes of JSON per request before compression. Default 5 MB, at most 6 MB (the Lambda
+    /// limit): a proxy integration escapes the body into the Lambda event, which adds about 10 %.
+    /// </summary>
+    public long MaxBatchBytes { get; set; } = 5_000_000;
 
     /// <summary>How long to gather readings into one request while caught up. Default 5 s.</summary>
     public TimeSpan BatchInterval { get; set; } = TimeSpan.FromSeconds(5);

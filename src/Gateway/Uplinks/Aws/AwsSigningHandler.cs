@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
@@ -9,9 +10,13 @@ namespace FarmGateway.Uplinks.Aws;
 /// attempt, retries included, carries a fresh date and freshly resolved credentials. The body
 /// must be final (already gzipped) when the request reaches this handler.
 /// </summary>
-public sealed class AwsSigningHandler(AwsCredentialSource credentials, RegionEndpoint region, string service) : DelegatingHandler
+/// <param name="signedAt">A fixed signing time, for test vectors only; null signs with the current time.</param>
+public sealed class AwsSigningHandler(AwsCredentialSource credentials, RegionEndpoint region, string service, DateTime? signedAt = null)
+    : DelegatingHandler
 {
-    // Headers that proxies or the HTTP stack may change on the way: never signed.
+    // Headers that proxies or the HTTP stack may change on the way: never signed. Content-Length
+    // is signed below as the length of the body that goes on the wire, as the SDK and AWS's test
+    // vectors do.
     private static readonly HashSet<string> Unsigned = new(StringComparer.OrdinalIgnoreCase)
     {
         "user-agent", "expect", "connection", "transfer-encoding", "content-length", "authorization",
@@ -19,16 +24,34 @@ public sealed class AwsSigningHandler(AwsCredentialSource credentials, RegionEnd
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var toSign = new AWSSigningRequest
         {
             HttpMethod = request.Method,
             RequestUri = request.RequestUri ?? throw new InvalidOperationException("A signed request needs an absolute URI."),
-            Content = body,
         };
+        long length;
+        if (request.Content is ByteArrayContent or ReadOnlyMemoryContent)
+        {
+            // In-memory bodies are hashed where they lie (a view, no copy); the wire copy comes from the same bytes.
+            var view = await request.Content.ReadAsStreamAsync(cancellationToken);
+            view.Position = 0;
+            toSign.ContentStream = view;
+            length = view.Length;
+        }
+        else
+        {
+            var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+            toSign.Content = body;
+            length = body.Length;
+        }
         foreach (var header in request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>()))
             if (!Unsigned.Contains(header.Key) && !header.Key.StartsWith("x-amz-date", StringComparison.OrdinalIgnoreCase))
-                toSign.Headers[header.Key.ToLowerInvariant()] = string.Join(',', header.Value);
+                toSign.Headers[header.Key.ToLowerInvariant()] = string.Join(',', header.Value.Select(v => v.Trim()));
+        if (request.Content is { } content && request.Headers.TransferEncodingChunked != true)
+        {
+            content.Headers.ContentLength = length;
+            toSign.Headers["content-length"] = length.ToString(CultureInfo.InvariantCulture);
+        }
 
         var identity = await credentials.GetAsync(cancellationToken);
         var parameters = new AWSSigV4Parameters
@@ -38,6 +61,7 @@ public sealed class AwsSigningHandler(AwsCredentialSource credentials, RegionEnd
                 : new BasicAWSCredentials(identity.AccessKey, identity.SecretKey),
             Region = region,
             Service = service,
+            SignedAt = signedAt,
         };
         var signed = await AWSSigV4Signer.SignAsync(toSign, parameters, cancellationToken);
         foreach (var (name, value) in signed.Headers)

@@ -25,7 +25,10 @@ public sealed class KinesisUplinkOptions
     /// <summary>Endpoint override (kinesalite, a VPC endpoint). Default: the region's public endpoint.</summary>
     public string? ServiceUrl { get; set; }
 
-    /// <summary>Kinesis partition key: Sensor (per-sensor order), Gateway, or Random (spreads over shards).</summary>
+    /// <summary>
+    /// Kinesis partition key: Sensor (the record's sensor: per-sensor order on one shard), Gateway, or Random
+    /// (derived from the record id: spreads evenly over shards, and a resend keeps its shard). Default Sensor.
+    /// </summary>
     public PartitionKeySource PartitionKey { get; set; } = PartitionKeySource.Sensor;
 
     /// <summary>Records per PutRecords request, 1..500.</summary>

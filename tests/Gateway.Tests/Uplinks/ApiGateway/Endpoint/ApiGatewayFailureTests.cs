@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using FarmGateway.IntegrationTests.Testing;
+using FarmGateway.Tests.Testing;
 using FarmGateway.Uplinks;
 using FarmGateway.Uplinks.ApiGateway;
-using static FarmGateway.IntegrationTests.ApiGateway.ApiGatewayTestKit;
-using Answer = FarmGateway.IntegrationTests.Testing.FakeApiGateway.Answer;
+using static FarmGateway.Tests.Uplinks.ApiGateway.Endpoint.ApiGatewayTestKit;
+using Answer = FarmGateway.Tests.Testing.FakeApiGateway.Answer;
 
-namespace FarmGateway.IntegrationTests.ApiGateway;
+namespace FarmGateway.Tests.Uplinks.ApiGateway.Endpoint;
 
 /// <summary>
 /// Every row of the status-code table (README.md) and every network fault, against a real

@@ -1,15 +1,15 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using FarmGateway.IntegrationTests.Testing;
+using FarmGateway.Tests.Testing;
 using FarmGateway.Uplinks;
 using FarmGateway.Uplinks.ApiGateway;
 using FarmGateway.Uplinks.Aws;
 using Microsoft.Extensions.Logging;
-using static FarmGateway.IntegrationTests.ApiGateway.ApiGatewayTestKit;
-using Answer = FarmGateway.IntegrationTests.Testing.FakeApiGateway.Answer;
+using static FarmGateway.Tests.Uplinks.ApiGateway.Endpoint.ApiGatewayTestKit;
+using Answer = FarmGateway.Tests.Testing.FakeApiGateway.Answer;
 
-namespace FarmGateway.IntegrationTests.ApiGateway;
+namespace FarmGateway.Tests.Uplinks.ApiGateway.Endpoint;
 
 /// <summary>What goes on the wire (body, gzip, auth) and what the uplink says at start, against a real Kestrel endpoint.</summary>
 public sealed partial class ApiGatewayUplinkTests : IAsyncLifetime

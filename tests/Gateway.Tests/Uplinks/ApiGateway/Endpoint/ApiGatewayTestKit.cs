@@ -1,12 +1,12 @@
 using System.Text;
 using Amazon.Runtime;
-using FarmGateway.IntegrationTests.Testing;
+using FarmGateway.Tests.Testing;
 using FarmGateway.Journal;
 using FarmGateway.Uplinks;
 using FarmGateway.Uplinks.ApiGateway;
 using FarmGateway.Uplinks.Aws;
 
-namespace FarmGateway.IntegrationTests.ApiGateway;
+namespace FarmGateway.Tests.Uplinks.ApiGateway.Endpoint;
 
 /// <summary>Records, uplinks and credentials for the API Gateway tests.</summary>
 internal static class ApiGatewayTestKit

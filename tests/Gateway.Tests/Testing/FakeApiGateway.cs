@@ -17,7 +17,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FarmGateway.IntegrationTests.Testing;
+namespace FarmGateway.Tests.Testing;
 
 /// <summary>
 /// An API Gateway endpoint as ARCHITECTURE.md's contract describes it, in process: Kestrel on a
