@@ -198,6 +198,12 @@ else
   install -o root -g "$SERVICE_USER" -m 0640 -- "$script_dir/appsettings.machine.json" "$CONFIG_DIR/appsettings.json"
 fi
 
+# Secrets for the cloud uplinks: read by systemd (EnvironmentFile=), root-only. Never overwritten.
+if [[ ! -e $CONFIG_DIR/environment ]]; then
+  say "Installing $CONFIG_DIR/environment (root-only; for AWS keys or the API key)"
+  install -o root -g root -m 0600 -- "$script_dir/environment.example" "$CONFIG_DIR/environment"
+fi
+
 # ---- the unit ---------------------------------------------------------------------------
 say "Installing $UNIT_FILE"
 install -o root -g root -m 0644 -- "$script_dir/farm-gateway.service" "$UNIT_FILE"
