@@ -211,8 +211,9 @@ public sealed class UplinkWorker : BackgroundService
     /// <summary>Sends one batch and deals with the outcome; returns how long to wait before the next.</summary>
     private async Task<TimeSpan> SendNextAsync(CancellationToken cancellationToken, bool paced = true)
     {
-        var slots = ComposeBatch();
-        var live = ReadLiveLane(slots);
+        // Current readings first (a tenth of the batch at most), the backlog fills the rest.
+        var live = ReadLiveLane();
+        var slots = ComposeBatch(_batchRecords - live.Count, _limits.MaxBatchBytes - live.Sum(_uplink.WireBytes));
         var batch = new List<JournalRecord>(slots.Count + live.Count);
         batch.AddRange(slots.Select(s => s.Record));
         batch.AddRange(live);
@@ -235,15 +236,14 @@ public sealed class UplinkWorker : BackgroundService
     }
 
     /// <summary>The oldest pending records, up to the current batch size and the byte limit.</summary>
-    private List<Slot> ComposeBatch()
+    private List<Slot> ComposeBatch(int maxRecords, long maxBytes)
     {
-        var limit = _liveNext is null ? _batchRecords : Math.Max(1, _batchRecords - LiveShare());
-        var batch = new List<Slot>(Math.Min(limit, _window.Count));
+        var batch = new List<Slot>(Math.Min(maxRecords, _window.Count));
         long bytes = 0;
         foreach (var slot in _window)
         {
             if (!slot.Pending) continue;
-            if (batch.Count == limit || bytes + slot.WireBytes > _limits.MaxBatchBytes) break;
+            if (batch.Count == maxRecords || bytes + slot.WireBytes > maxBytes) break;
             batch.Add(slot);
             bytes += slot.WireBytes;
         }
@@ -253,11 +253,10 @@ public sealed class UplinkWorker : BackgroundService
     private int LiveShare() => Math.Max(1, _batchRecords / 10);
 
     /// <summary>In a backlog drain: the newest durable readings, sent beside the backlog.</summary>
-    private List<JournalRecord> ReadLiveLane(List<Slot> slots)
+    private List<JournalRecord> ReadLiveLane()
     {
         if (_liveNext is not { } next || _sentAhead.Count >= MaxLiveAhead || _batchRecords < 2) return [];
-        var budget = _limits.MaxBatchBytes - slots.Sum(s => s.WireBytes);
-        if (budget <= 0) return [];
+        var budget = _limits.MaxBatchBytes / 10;
         var taken = new List<JournalRecord>();
         foreach (var record in _journal.ReadAhead(_liveReader, next, LiveShare(), budget))
         {
@@ -336,6 +335,11 @@ public sealed class UplinkWorker : BackgroundService
                 if (slots.Count > 0) _narrowedThrough = Math.Max(_narrowedThrough ?? -1, slots[^1].Record.Sequence);
                 StopLiveLane();
                 UplinkLog.Splitting(_logger, _uplink.Name, slots.Count + liveCount, _batchRecords, error.Message);
+                return TimeSpan.Zero;
+            }
+            if (slots.Count == 0)
+            {
+                StopLiveLane(); // a current reading refused on its own: the cursor gets to it and quarantines it
                 return TimeSpan.Zero;
             }
             if (slots.Count == 1)

@@ -105,6 +105,31 @@ public sealed class UplinkWorkerOutcomeTests
         Assert.Contains(pipeline.Logger.Events, e => e.Id.Id == 4105 && e.Message.Contains("ValidationException"));
     }
 
+    [Fact]
+    public async Task QuarantineCannotBeWritten_TheRefusedRecordHoldsTheCursor_UntilItCanBe()
+    {
+        var uplink = new RecordingUplink
+        {
+            MaxBatchRecords = 5,
+            Script = (batch, _) => new SendResult([.. batch.Select((r, i) => (r, i)).Where(x => x.r.Sequence == 1).Select(x => Fail(x.i, RecordFailureKind.Rejected))]),
+        };
+        await using var pipeline = new PipelineHarness(uplink, flushInterval: TimeSpan.FromSeconds(1));
+        var blocker = Path.Combine(pipeline.Directory, "quarantine");
+        System.IO.File.WriteAllText(blocker, "a file where the quarantine folder should be"); // like a full or broken disk
+        await pipeline.StartAsync();
+        await pipeline.ProduceAndCommitAsync(3, TimeSpan.FromSeconds(1));
+
+        await Eventually.True(() => uplink.Delivered.Count == 2, "the other records delivered");
+        await Eventually.True(() => pipeline.Statuses.All.Single().State == UplinkState.BackingOff, "backing off");
+        Assert.Contains("quarantine", pipeline.Statuses.All.Single().LastError);
+        Assert.Equal(-1, Acked(pipeline)); // record 1 is neither delivered nor safely quarantined
+
+        System.IO.File.Delete(blocker);
+        await pipeline.AdvanceUntil(() => pipeline.Backlog("test") == 0, "cursor past all three once the quarantine is written");
+        Assert.Equal(1, Assert.Single(QuarantineLines(pipeline)).GetProperty("seq").GetInt64());
+        Assert.Single(uplink.Requests); // the refused record was not sent again
+    }
+
     [Theory]
     [InlineData(UplinkFailure.Rejected)]
     [InlineData(UplinkFailure.TooLarge)]
