@@ -10,6 +10,7 @@ using FarmGateway.Uplinks.Aws;
 using FarmGateway.Uplinks.File;
 using FarmGateway.Uplinks.Kinesis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -87,7 +88,9 @@ public static class ServiceCollectionExtensions
         if (create is null) services.AddSingleton<TUplink>();
         else services.AddSingleton(create);
         services.AddSingleton<IUplink>(sp => sp.GetRequiredService<TUplink>());
-        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<UplinkWorker>(sp, (IUplink)sp.GetRequiredService<TUplink>()));
+        // Not AddHostedService: it adds an implementation type only once (TryAddEnumerable), so
+        // every uplink after the first would silently get no worker.
+        services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<UplinkWorker>(sp, (IUplink)sp.GetRequiredService<TUplink>()));
     }
 
     public static IServiceCollection AddSources(this IServiceCollection services)
