@@ -8,8 +8,9 @@ namespace FarmGateway.Journal;
 /// ("-1" = nothing acknowledged), replaced with <see cref="DurableFile.Replace"/>.
 /// </summary>
 /// <remarks>
-/// Why replace-by-rename and not an append-only cursor log: an ack is once per batch (seconds
-/// apart), so two fsyncs per ack (file, directory) cost little on an SD card, the file never
+/// Why replace-by-rename and not an append-only cursor log: the journal saves a cursor at most
+/// every few seconds (<see cref="DiskJournal.CursorSaveInterval"/>), however often batches are
+/// acknowledged, so two fsyncs per save (file, directory) cost little on an SD card, the file never
 /// needs compaction or its own torn-tail recovery, and a technician can read it with cat. The
 /// rename is atomic, so after a power cut the file holds the old or the new position; the old
 /// one only means a batch is sent again, with the same ids.

@@ -9,6 +9,10 @@ internal sealed class CursorState(string name, long acked)
 {
     public string Name { get; } = name;
     public long Acked { get; set; } = acked;
+
+    /// <summary>What the cursor file holds; behind <see cref="Acked"/> until the next save.</summary>
+    public long Saved { get; set; } = acked;
+    public DateTimeOffset SavedAt { get; set; } = DateTimeOffset.MinValue;
     public long NextToRead { get; set; } = acked + 1;
 
     /// <summary>Byte offset of <see cref="NextToRead"/> in the segment starting at <see cref="CachedSegment"/>; -1 = unknown.</summary>

@@ -82,6 +82,9 @@ public sealed partial class DiskJournal : IDisposable
     private readonly List<Segment> _segments;
     private readonly Dictionary<string, CursorState> _cursors = new(StringComparer.Ordinal);
 
+    /// <summary>A cursor file is rewritten at most this often (plus at idle and on close): two fsyncs each.</summary>
+    public static readonly TimeSpan CursorSaveInterval = TimeSpan.FromSeconds(5);
+
     // Position-only readers (ReadAhead): not persisted, never hold segments back.
     private readonly Dictionary<string, CursorState> _readers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _dropped = new(StringComparer.Ordinal);
@@ -228,6 +231,7 @@ public sealed partial class DiskJournal : IDisposable
         lock (_gate)
         {
             if (_disposed) return;
+            foreach (var state in _cursors.Values) SaveIfDue(state, DateTimeOffset.MaxValue);
             _disposed = true;
             _flushTimer?.Dispose();
             try

@@ -64,6 +64,9 @@ public sealed class UplinkWorker : BackgroundService
     /// <summary>Largest batch right now: halved while a refused request is narrowed down, doubled back after successes.</summary>
     private int _batchRecords;
 
+    /// <summary>The last request was a full batch: a backlog is being sent, do not wait to fill the next.</summary>
+    private bool _lastBatchFull;
+
     /// <summary>While narrowing a refused request down: the last record it held.</summary>
     private long? _narrowedThrough;
 
@@ -138,6 +141,7 @@ public sealed class UplinkWorker : BackgroundService
                 if (!_window.Any(s => s.Pending))
                 {
                     Acknowledge();
+                    _journal.SaveCursors();
                     if (_window.Count == 0 && _liveNext is null) _status.Idle();
                     UpdateStatus();
                     await WaitForRecordsAsync(durable + 1, IdleTick, stoppingToken);
@@ -201,7 +205,8 @@ public sealed class UplinkWorker : BackgroundService
     /// <summary>While caught up, how long to wait for more readings to fill the batch; null to send now.</summary>
     private TimeSpan? FillWait()
     {
-        if (_limits.BatchInterval <= TimeSpan.Zero || _liveNext is not null) return null;
+        // Right after a full batch (the end of a backlog) the rest goes at once.
+        if (_limits.BatchInterval <= TimeSpan.Zero || _liveNext is not null || _lastBatchFull) return null;
         var pending = _window.Where(s => s.Pending).ToList();
         if (pending.Count >= _batchRecords || pending.Sum(s => s.WireBytes) * 2 >= _limits.MaxBatchBytes) return null;
         var due = pending[0].ReadAt + _limits.BatchInterval - _time.GetUtcNow();
@@ -218,6 +223,7 @@ public sealed class UplinkWorker : BackgroundService
         batch.AddRange(slots.Select(s => s.Record));
         batch.AddRange(live);
         if (batch.Count == 0) return Acknowledge();
+        _lastBatchFull = batch.Count >= _limits.MaxBatchRecords;
 
         var wait = paced ? _pacer.Reserve(batch.Count) : TimeSpan.Zero;
         if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, cancellationToken);
@@ -255,7 +261,10 @@ public sealed class UplinkWorker : BackgroundService
     /// <summary>In a backlog drain: the newest durable readings, sent beside the backlog.</summary>
     private List<JournalRecord> ReadLiveLane()
     {
-        if (_liveNext is not { } next || _sentAhead.Count >= MaxLiveAhead || _batchRecords < 2) return [];
+        if (_liveNext is not { } liveNext || _sentAhead.Count >= MaxLiveAhead || _batchRecords < 2) return [];
+        // The newest readings: when more arrive than the lane carries, it skips ahead and the
+        // ones it skipped are left to the cursor, so the lane is never more than a batch behind.
+        var next = Math.Max(liveNext, _journal.DurableSequence + 1 - LiveShare());
         var budget = _limits.MaxBatchBytes / 10;
         var taken = new List<JournalRecord>();
         foreach (var record in _journal.ReadAhead(_liveReader, next, LiveShare(), budget))

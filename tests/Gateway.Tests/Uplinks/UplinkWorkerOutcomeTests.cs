@@ -278,7 +278,7 @@ public sealed class UplinkWorkerOutcomeTests
     public async Task BacklogDrain_CurrentReadingsGoOutBesideTheBacklog_AndEveryRecordIsDeliveredOnce()
     {
         using var onTheWire = new SemaphoreSlim(0);
-        var uplink = new RecordingUplink { MaxBatchRecords = 10, Gate = () => onTheWire.WaitAsync() };
+        var uplink = new RecordingUplink { MaxBatchRecords = 30, Gate = () => onTheWire.WaitAsync() };
         await using var pipeline = new PipelineHarness(uplink);
         try
         {
@@ -294,13 +294,13 @@ public sealed class UplinkWorkerOutcomeTests
     private static async Task DrainWithCurrentReadings(PipelineHarness pipeline, RecordingUplink uplink, SemaphoreSlim onTheWire)
     {
         await pipeline.StartAsync();
-        pipeline.Produce(100);
-        await Eventually.True(() => pipeline.Journal.DurableSequence == 99, "backlog durable");
+        pipeline.Produce(300);
+        await Eventually.True(() => pipeline.Journal.DurableSequence == 299, "backlog durable");
         onTheWire.Release();
         await Eventually.True(() => pipeline.Statuses.All.Single().Draining, "draining with the live lane on");
 
-        pipeline.Produce(3, first: 90); // readings of now, while 80+ old ones wait
-        await Eventually.True(() => pipeline.Journal.DurableSequence == 102, "new readings durable");
+        pipeline.Produce(3, first: 90); // readings of now, while 200+ old ones wait
+        await Eventually.True(() => pipeline.Journal.DurableSequence == 302, "new readings durable");
         for (var i = 0; i < 40 && pipeline.Backlog("test") > 0; i++)
         {
             onTheWire.Release();
@@ -309,9 +309,10 @@ public sealed class UplinkWorkerOutcomeTests
 
         await Eventually.True(() => pipeline.Backlog("test") == 0, "all acknowledged");
         var order = Sequences(uplink.Delivered).ToList();
-        Assert.Equal(Enumerable.Range(0, 103).Select(i => (long)i), order.Order());
-        Assert.True(order.IndexOf(100) < order.IndexOf(50), $"reading 100 delivered before the backlog's 50: {string.Join(",", order)}");
-        Assert.True(order.IndexOf(102) < order.IndexOf(90), "every current reading before the end of the backlog");
+        Assert.Equal(Enumerable.Range(0, 303).Select(i => (long)i), order.Order());
+        Assert.All([300L, 301, 302], current => Assert.True(order.IndexOf(current) < order.IndexOf(200),
+            $"reading {current} delivered before the backlog's 200: {string.Join(",", order)}"));
+        Assert.True(uplink.Requests.All(r => r.Count <= 30));
         Assert.False(pipeline.Statuses.All.Single().Draining);
     }
 }
