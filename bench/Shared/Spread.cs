@@ -1,4 +1,4 @@
-namespace FarmGateway.KinesisBench;
+namespace FarmGateway.Bench;
 
 /// <summary>Median and range over runs: with 3 runs a mean would hide the one disturbed run.</summary>
 internal readonly record struct Spread(double Median, double Min, double Max)
