@@ -137,7 +137,11 @@ public sealed class UplinkWorker : BackgroundService
                 // Read the durable point first: a record that becomes durable right after an
                 // empty read is then waited for, not missed until the next tick.
                 var durable = _journal.DurableSequence;
-                Fill();
+                if (!TryFill(out var readError))
+                {
+                    await Task.Delay(Failed(readError, UplinkFailure.Transient), _time, stoppingToken);
+                    continue;
+                }
                 if (!_window.Any(s => s.Pending))
                 {
                     Acknowledge();
@@ -174,6 +178,26 @@ public sealed class UplinkWorker : BackgroundService
         _journal.CloseReader(_liveReader);
         _quarantine.Dispose();
         await _uplink.DisposeAsync();
+    }
+
+    /// <summary>
+    /// <see cref="Fill"/>, with a journal that cannot be read (an SD card returning EIO) turned
+    /// into a failed attempt: counted, shown in the status, retried with backoff. The records
+    /// stay where they are; the process goes on.
+    /// </summary>
+    private bool TryFill(out string error)
+    {
+        try
+        {
+            Fill();
+            error = "";
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"cannot read the journal: {e.Message}";
+            return false;
+        }
     }
 
     /// <summary>Reads from the cursor until the window holds a full batch; marks records over the size limit for quarantine.</summary>
@@ -266,8 +290,18 @@ public sealed class UplinkWorker : BackgroundService
         // ones it skipped are left to the cursor, so the lane is never more than a batch behind.
         var next = Math.Max(liveNext, _journal.DurableSequence + 1 - LiveShare());
         var budget = _limits.MaxBatchBytes / 10;
+        IReadOnlyList<JournalRecord> newest;
+        try
+        {
+            newest = _journal.ReadAhead(_liveReader, next, LiveShare(), budget);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            StopLiveLane(); // the cursor reads these records later, or reports why it cannot
+            return [];
+        }
         var taken = new List<JournalRecord>();
-        foreach (var record in _journal.ReadAhead(_liveReader, next, LiveShare(), budget))
+        foreach (var record in newest)
         {
             var wire = _uplink.WireBytes(record);
             if (wire > budget) break;
@@ -465,9 +499,8 @@ public sealed class UplinkWorker : BackgroundService
         {
             await _journalService.Drained.WaitAsync(budget.Token);
             StopLiveLane();
-            while (!budget.IsCancellationRequested)
+            while (!budget.IsCancellationRequested && TryFill(out _))
             {
-                Fill();
                 if (!_window.Any(s => s.Pending))
                 {
                     Acknowledge();

@@ -130,6 +130,28 @@ public sealed class UplinkWorkerOutcomeTests
         Assert.Single(uplink.Requests); // the refused record was not sent again
     }
 
+    [Fact]
+    public async Task JournalCannotBeRead_TheWorkerBacksOffAndSaysWhy_InsteadOfStopping()
+    {
+        var uplink = new RecordingUplink();
+        await using var pipeline = new PipelineHarness(uplink);
+        await pipeline.StartAsync();
+        pipeline.Produce(1);
+        await Eventually.True(() => uplink.Delivered.Count == 1, "first record delivered");
+
+        // The segment file becomes unreadable (here: a folder in its place, as root ignores modes).
+        var segment = Directory.GetFiles(Path.Combine(pipeline.Directory, "journal"), "*.seg").Single();
+        System.IO.File.Delete(segment);
+        Directory.CreateDirectory(segment);
+        pipeline.Produce(1);
+
+        var status = pipeline.Statuses.All.Single();
+        await Eventually.True(() => status.State == UplinkState.BackingOff, "backing off", context: () => $"{status.State} {status.LastError}");
+        Assert.StartsWith("cannot read the journal", status.LastError);
+        Assert.False(pipeline.Worker.ExecuteTask!.IsCompleted); // still running, retrying with backoff
+        Directory.Delete(segment);
+    }
+
     [Theory]
     [InlineData(UplinkFailure.Rejected)]
     [InlineData(UplinkFailure.TooLarge)]
