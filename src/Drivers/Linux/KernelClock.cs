@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace FarmGateway.Drivers.Linux;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace FarmGateway.Drivers.Linux;
 /// through the same kernel flag). A Pi has no real-time clock, so after a power cut the clock can
 /// be hours behind until a time daemon syncs it; records say which case they were taken in.
 /// </summary>
-public static partial class KernelClock
+public static class KernelClock
 {
     // adjtimex(2) returns the clock state; TIME_ERROR means "not synchronised".
     private const int TimeError = 5;
@@ -28,7 +26,7 @@ public static partial class KernelClock
             {
                 fixed (byte* p = timex)
                 {
-                    int state = adjtimex(p);
+                    int state = LibC.adjtimex(p);
                     return state < 0 ? null : state != TimeError;
                 }
             }
@@ -38,7 +36,4 @@ public static partial class KernelClock
             return null;
         }
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int adjtimex(byte* timex);
 }

@@ -1,0 +1,68 @@
+using System.Text;
+
+namespace FarmGateway.Drivers.Linux;
+
+/// <summary>
+/// sysfs through libc open/read/write, so the errno of a failed read reaches the driver as is
+/// (.NET's file API turns some of them into exception types that lose it).
+/// </summary>
+public sealed class Sysfs : ISysfs
+{
+    public static Sysfs Instance { get; } = new();
+
+    // A sysfs attribute is at most a page.
+    private const int MaxAttributeBytes = 4096;
+
+    public SysfsResult ReadText(string path)
+    {
+        var fd = LibC.Open(path, LibC.ReadOnly);
+        if (fd < 0) return SysfsResult.Error(LibC.LastErrno);
+        try
+        {
+            var buffer = new byte[MaxAttributeBytes];
+            var length = 0;
+            while (length < buffer.Length)
+            {
+                var n = LibC.Read(fd, buffer.AsSpan(length));
+                if (n < 0) return SysfsResult.Error(LibC.LastErrno);
+                if (n == 0) break;
+                length += n;
+            }
+            return SysfsResult.Success(Encoding.UTF8.GetString(buffer, 0, length).TrimEnd('\n', '\0'));
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+    }
+
+    public int WriteText(string path, string value)
+    {
+        var fd = LibC.Open(path, LibC.WriteOnly);
+        if (fd < 0) return LibC.LastErrno;
+        try
+        {
+            var bytes = Encoding.UTF8.GetBytes(value);
+            var n = LibC.Write(fd, bytes);
+            return n < 0 ? LibC.LastErrno : n == bytes.Length ? 0 : Errno.EIO;
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+    }
+
+    public IReadOnlyList<string> List(string directory)
+    {
+        try
+        {
+            return [.. new DirectoryInfo(directory).EnumerateFileSystemInfos().Select(e => e.Name).Order(StringComparer.Ordinal)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    public bool Exists(string path) => Path.Exists(path);
+}
