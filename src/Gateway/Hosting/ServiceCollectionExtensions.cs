@@ -97,6 +97,7 @@ public static class ServiceCollectionExtensions
     {
         services.AddSingleton<IClockState, KernelClockState>();
         services.AddSingleton<ISensorFactory, SensorFactory>();
+        services.AddSingleton<SensorHealthRegistry>();
         services.AddHostedService<SourcesService>();
         return services;
     }

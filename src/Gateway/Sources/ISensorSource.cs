@@ -15,13 +15,6 @@ public interface ISensorSource : IDisposable
 
     TimeSpan Interval { get; }
 
-    /// <summary>Takes one measurement. Expected failures come back as <see cref="SensorReadResult.Failed"/>.</summary>
-    ValueTask<SensorReadResult> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken);
-}
-
-/// <summary>A sample, or why there is none.</summary>
-public readonly record struct SensorReadResult(ClimateSample? Sample, string? Error)
-{
-    public static SensorReadResult Ok(ClimateSample sample) => new(sample, null);
-    public static SensorReadResult Failed(string error) => new(null, error);
+    /// <summary>Takes one measurement. Expected failures come back as a <see cref="SensorResult"/> with an error.</summary>
+    ValueTask<SensorResult> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

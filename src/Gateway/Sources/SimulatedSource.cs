@@ -1,3 +1,4 @@
+using FarmGateway.Drivers;
 using FarmGateway.Drivers.Simulated;
 
 namespace FarmGateway.Sources;
@@ -11,8 +12,8 @@ public sealed class SimulatedSource(string name, TimeSpan interval, SimulatedPro
     public string Model => _sensor.Model;
     public TimeSpan Interval => interval;
 
-    public ValueTask<SensorReadResult> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(SensorReadResult.Ok(_sensor.Read(now)));
+    public ValueTask<SensorResult> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(SensorResult.Ok(_sensor.Read(now)));
 
     public void Dispose()
     {

@@ -20,6 +20,12 @@ internal static partial class SourcesLog
     [LoggerMessage(2005, LogLevel.Warning, "Sensor {Sensor}: reading rejected, {Problem} ({Suppressed} more not logged)")]
     public static partial void Implausible(ILogger logger, string sensor, string problem, int suppressed);
 
+    [LoggerMessage(2006, LogLevel.Error, "Sensor {Sensor} ({Model}) failed after {Failures} failed read(s) in a row: {Error}")]
+    public static partial void SensorFailed(ILogger logger, string sensor, string model, int failures, string error);
+
+    [LoggerMessage(2007, LogLevel.Information, "Sensor {Sensor} ({Model}) is reading again after {Failures} failed read(s)")]
+    public static partial void SensorRecovered(ILogger logger, string sensor, string model, int failures);
+
     [LoggerMessage(2004, LogLevel.Warning, "No sensor is enabled: the gateway runs but produces no readings")]
     public static partial void NoSensors(ILogger logger);
 }

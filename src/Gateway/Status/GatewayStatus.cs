@@ -1,5 +1,7 @@
 using FarmGateway.Configuration;
+using FarmGateway.Drivers;
 using FarmGateway.Journal;
+using FarmGateway.Sources;
 using FarmGateway.Uplinks;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +15,7 @@ public sealed class GatewayStatus(
     GatewayCounters counters,
     DiskJournal journal,
     UplinkStatuses uplinks,
+    SensorHealthRegistry sensors,
     IOptions<GatewayOptions> options,
     TimeProvider time)
 {
@@ -27,6 +30,21 @@ public sealed class GatewayStatus(
             GatewayId = options.Value.Id!,
             At = now,
             Sensors = options.Value.Sensors.Count(s => s.Enabled),
+            SensorHealth =
+            [
+                .. sensors.All.Select(h => new SensorSnapshot
+                {
+                    Name = h.Name,
+                    Model = h.Model,
+                    State = h.State,
+                    LastGoodAt = h.LastGoodAt,
+                    LastGood = h.LastGood,
+                    ConsecutiveFailures = h.ConsecutiveFailures,
+                    LastError = h.LastError?.ToString(),
+                    LastErrorAt = h.LastErrorAt,
+                    FailuresByKind = h.FailuresByKind.ToDictionary(f => f.Key.ToString(), f => f.Value),
+                }),
+            ],
             ReadingsProduced = counters.Produced,
             ReadingsAccepted = counters.Accepted,
             LastAccepted = counters.LastAccepted,
@@ -61,7 +79,8 @@ public sealed class GatewayStatus(
     {
         var s = Snapshot();
         var uplinks = s.Uplinks.Select(u => $"; {u.Name} {u.State.ToString().ToLowerInvariant()}, backlog {u.Backlog}");
-        return $"{s.Sensors} sensor(s), {s.ReadingsAccepted} readings accepted, {s.Dropped.Values.Sum()} dropped, " +
+        var failed = s.SensorHealth.Count(h => h.State == SensorState.Failed);
+        return $"{s.Sensors} sensor(s){(failed > 0 ? $" ({failed} failed)" : "")}, {s.ReadingsAccepted} readings accepted, {s.Dropped.Values.Sum()} dropped, " +
                $"{s.ReadFailures} read failures, journal {s.Journal.RetainedRecords} records" + string.Concat(uplinks);
     }
 }
@@ -71,6 +90,9 @@ public sealed record GatewaySnapshot
     public required string GatewayId { get; init; }
     public DateTimeOffset At { get; init; }
     public int Sensors { get; init; }
+
+    /// <summary>Each sensor's health, by name.</summary>
+    public IReadOnlyList<SensorSnapshot> SensorHealth { get; init; } = [];
     /// <summary>Readings the sources handed over (before range checks and the queue).</summary>
     public long ReadingsProduced { get; init; }
 
@@ -86,6 +108,24 @@ public sealed record GatewaySnapshot
 
     public required JournalStats Journal { get; init; }
     public IReadOnlyList<UplinkSnapshot> Uplinks { get; init; } = [];
+}
+
+/// <summary>One sensor as the status page shows it.</summary>
+public sealed record SensorSnapshot
+{
+    public required string Name { get; init; }
+    public required string Model { get; init; }
+    public SensorState State { get; init; }
+    public DateTimeOffset? LastGoodAt { get; init; }
+    public ClimateSample? LastGood { get; init; }
+    public int ConsecutiveFailures { get; init; }
+
+    /// <summary>The last failure with its kind, errno and the driver's advice.</summary>
+    public string? LastError { get; init; }
+    public DateTimeOffset? LastErrorAt { get; init; }
+
+    /// <summary>Failed reads since start by kind (ChecksumMismatch, Timeout, NotPresent...).</summary>
+    public IReadOnlyDictionary<string, long> FailuresByKind { get; init; } = new Dictionary<string, long>();
 }
 
 /// <summary>One uplink as the status page shows it.</summary>

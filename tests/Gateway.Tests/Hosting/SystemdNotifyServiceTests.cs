@@ -1,6 +1,7 @@
 using FarmGateway.Hosting;
 using FarmGateway.Journal;
 using FarmGateway.Uplinks;
+using FarmGateway.Sources;
 using FarmGateway.Status;
 using FarmGateway.Tests.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,7 +23,7 @@ public sealed class SystemdNotifyServiceTests : IDisposable
         _health = new LoopHealth(_time);
         var options = Options.Create(TestOptions.Gateway(_dir.Path));
         _journal = DiskJournal.Open(_dir.Combine("journal"), new JournalOptions(), _time);
-        var status = new GatewayStatus(new GatewayCounters(), _journal, new UplinkStatuses(), options, _time);
+        var status = new GatewayStatus(new GatewayCounters(), _journal, new UplinkStatuses(), new SensorHealthRegistry(), options, _time);
         _service = new SystemdNotifyService(_notifier, new SystemdWatchdog(TimeSpan.FromSeconds(10)), _health,
             status, options, _time, NullLogger<SystemdNotifyService>.Instance);
     }

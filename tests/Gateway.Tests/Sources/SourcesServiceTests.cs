@@ -4,7 +4,6 @@ using FarmGateway.Readings;
 using FarmGateway.Sources;
 using FarmGateway.Status;
 using FarmGateway.Tests.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace FarmGateway.Tests.Sources;
@@ -14,6 +13,8 @@ public sealed class SourcesServiceTests : IAsyncLifetime
     private readonly TempDirectory _dir = new();
     private readonly FakeTimeProvider _time = new();
     private readonly GatewayCounters _counters = new();
+    private readonly SensorHealthRegistry _health = new();
+    private readonly CapturingLogger<SourcesService> _logger = new();
     private ReadingQueue _queue = null!;
     private SourcesService? _service;
 
@@ -38,8 +39,7 @@ public sealed class SourcesServiceTests : IAsyncLifetime
     private async Task Start(ISensorFactory factory, params SensorOptions[] sensors)
     {
         var options = TestOptions.Gateway(_dir.Path, o => o.Sensors = [.. sensors]);
-        _service = new SourcesService(Options.Create(options), factory, _queue, _counters, new FixedClock(false), _time,
-            NullLogger<SourcesService>.Instance);
+        _service = new SourcesService(Options.Create(options), factory, _queue, _counters, _health, new FixedClock(false), _time, _logger);
         await _service.StartAsync(CancellationToken.None);
     }
 
@@ -102,8 +102,8 @@ public sealed class SourcesServiceTests : IAsyncLifetime
         var factory = new ScriptedFactory(new SensorFactory(_time))
         {
             ["throws"] = _ => throw new IOException("Input/output error", 5),
-            ["fails"] = _ => SensorReadResult.Failed("checksum mismatch"),
-            ["spikes"] = n => SensorReadResult.Ok(new ClimateSample(n % 2 == 0 ? 21 : 250, 50)),
+            ["fails"] = _ => SensorResult.Failed(SensorErrorKind.ChecksumMismatch, "checksum mismatch"),
+            ["spikes"] = n => SensorResult.Ok(new ClimateSample(n % 2 == 0 ? 21 : 250, 50)),
         };
         await Start(factory, Simulated("throws", 1), Simulated("fails", 1), Simulated("spikes", 1), Simulated("good", 1));
         await Eventually.True(() => _counters.ReadFailures == 2, "first failures");
@@ -120,21 +120,79 @@ public sealed class SourcesServiceTests : IAsyncLifetime
         Assert.Equal(2, _counters.Dropped[SourcesService.ImplausibleReason]);
     }
 
+    [Fact]
+    public async Task Health_FailuresInARow_GoDegradedThenFailedWithOneErrorLog_AndRecoverOnAGoodRead()
+    {
+        var checksum = SensorResult.Failed(SensorErrorKind.ChecksumMismatch, "checksum mismatch", 5);
+        var factory = new ScriptedFactory(new SensorFactory(_time))
+        {
+            // Six failures, then good readings.
+            ["dht"] = n => n < SensorHealth.FailedAfter + 1 ? checksum : SensorResult.Ok(new ClimateSample(20.5, 60)),
+        };
+        await Start(factory, Simulated("dht", 1));
+        await Eventually.True(() => _health.All.Count == 1, "health registered");
+        var health = _health.All.Single();
+
+        await Eventually.True(() => health.Reads == 1, "first read");
+        Assert.Equal(SensorState.Degraded, health.State);
+        for (var read = 2; read <= SensorHealth.FailedAfter + 2; read++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Eventually.True(() => health.Reads == read, $"read {read}");
+            var expected = read <= SensorHealth.FailedAfter - 1 ? SensorState.Degraded
+                : read <= SensorHealth.FailedAfter + 1 ? SensorState.Failed : SensorState.Ok;
+            Assert.Equal(expected, health.State);
+        }
+
+        Assert.Equal(0, health.ConsecutiveFailures);
+        Assert.Equal(SensorHealth.FailedAfter + 1, health.FailuresByKind[SensorErrorKind.ChecksumMismatch]);
+        Assert.Equal(20.5, health.LastGood?.TemperatureC);
+        Assert.Equal(_time.GetUtcNow(), health.LastGoodAt);
+        var failed = Assert.Single(_logger.Messages(2006));
+        Assert.Contains("checksum mismatch", failed);
+        Assert.Single(_logger.Messages(2007));
+    }
+
+    [Fact]
+    public async Task Health_SensorThatCannotBeReached_IsFailedAtOnce_WithTheDriversAdvice_AndTheOthersKeepProducing()
+    {
+        const string advice = "no IIO device named dht11 for GPIO 4: add dtoverlay=dht11,gpiopin=4 to /boot/firmware/config.txt";
+        var factory = new ScriptedFactory(new SensorFactory(_time))
+        {
+            ["barn-dht"] = _ => SensorResult.Failed(SensorErrorKind.NotPresent, advice),
+            ["warming"] = _ => SensorResult.Failed(SensorErrorKind.NotReady, "first read after start is dropped"),
+        };
+        await Start(factory, Simulated("barn-dht", 1), Simulated("warming", 1), Simulated("good", 1));
+        await Eventually.True(() => _health.All.Count == 3 && _health.All.All(h => h.Reads == 1), "first read of each");
+
+        var status = _health.All.ToDictionary(h => h.Name);
+        Assert.Equal(SensorState.Failed, status["barn-dht"].State);
+        Assert.Equal(SensorState.Starting, status["warming"].State);
+        Assert.Equal(SensorState.Ok, status["good"].State);
+        Assert.Equal(1, _counters.ReadFailures);
+        Assert.Contains(advice, Assert.Single(_logger.Messages(2006)));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.True(() => status["barn-dht"].Reads == 2 && status["good"].Reads == 2, "second round");
+        Assert.Single(_logger.Messages(2006));
+        Assert.Equal(2, Drain().Count(r => r.Sensor == "good"));
+    }
+
     /// <summary>Sources that answer from a script, by sensor name; other names get the real ones.</summary>
-    private sealed class ScriptedFactory(ISensorFactory real) : Dictionary<string, Func<int, SensorReadResult>>, ISensorFactory
+    private sealed class ScriptedFactory(ISensorFactory real) : Dictionary<string, Func<int, SensorResult>>, ISensorFactory
     {
         public ISensorSource Create(SensorOptions sensor) =>
             TryGetValue(sensor.Name!, out var script) ? new ScriptedSource(sensor, script) : real.Create(sensor);
     }
 
-    private sealed class ScriptedSource(SensorOptions options, Func<int, SensorReadResult> script) : ISensorSource
+    private sealed class ScriptedSource(SensorOptions options, Func<int, SensorResult> script) : ISensorSource
     {
         private int _reads;
         public string Name => options.Name!;
         public string Model => "Scripted";
         public TimeSpan Interval => options.Interval!.Value;
 
-        public ValueTask<SensorReadResult> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        public ValueTask<SensorResult> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
             ValueTask.FromResult(script(_reads++));
 
         public void Dispose()

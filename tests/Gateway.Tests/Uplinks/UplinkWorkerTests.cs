@@ -45,7 +45,7 @@ public sealed class UplinkWorkerTests
         Assert.Equal(3, pipeline.Backlog("test"));
         var producedAt = pipeline.Time.GetUtcNow();
         pipeline.Time.Advance(TimeSpan.FromSeconds(0.5));
-        var snapshot = new FarmGateway.Status.GatewayStatus(pipeline.Counters, pipeline.Journal, pipeline.Statuses, pipeline.Options, pipeline.Time)
+        var snapshot = new FarmGateway.Status.GatewayStatus(pipeline.Counters, pipeline.Journal, pipeline.Statuses, new FarmGateway.Sources.SensorHealthRegistry(), pipeline.Options, pipeline.Time)
             .Snapshot().Uplinks.Single();
         Assert.Equal((UplinkState.BackingOff, 3L, 1L), (snapshot.State, snapshot.Backlog, snapshot.FailedAttempts));
         Assert.Equal(pipeline.Time.GetUtcNow() - producedAt, snapshot.OldestUnsentAge);
