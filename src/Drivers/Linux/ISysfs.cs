@@ -10,9 +10,6 @@ public interface ISysfs
     /// <summary>Reads a small attribute file whole, trailing newline removed.</summary>
     SysfsResult ReadText(string path);
 
-    /// <summary>Writes an attribute (e.g. a GPIO value); 0 or the errno.</summary>
-    int WriteText(string path, string value);
-
     /// <summary>Names of the entries in a directory; empty when it does not exist.</summary>
     IReadOnlyList<string> List(string directory);
 

@@ -51,6 +51,18 @@ internal static unsafe partial class LibC
     /// <summary>An ioctl whose argument is an integer (I2C_SLAVE takes the address by value).</summary>
     public static int IoctlValue(int fd, uint request, nint argument) => ioctl(fd, request, argument);
 
+    /// <summary>An ioctl whose argument is a struct the kernel reads and writes, laid out in <paramref name="data"/>.</summary>
+    public static int IoctlBuffer(int fd, uint request, Span<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            int result;
+            do result = ioctl(fd, request, (nint)p);
+            while (result < 0 && LastErrno == Errno.EINTR);
+            return result;
+        }
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace FarmGateway.Drivers.Linux;
 
 /// <summary>
-/// sysfs through libc open/read/write, so the errno of a failed read reaches the driver as is
+/// sysfs through libc open/read, so the errno of a failed read reaches the driver as is
 /// (.NET's file API turns some of them into exception types that lose it).
 /// </summary>
 public sealed class Sysfs : ISysfs
@@ -29,22 +29,6 @@ public sealed class Sysfs : ISysfs
                 length += n;
             }
             return SysfsResult.Success(Encoding.UTF8.GetString(buffer, 0, length).TrimEnd('\n', '\0'));
-        }
-        finally
-        {
-            LibC.close(fd);
-        }
-    }
-
-    public int WriteText(string path, string value)
-    {
-        var fd = LibC.Open(path, LibC.WriteOnly);
-        if (fd < 0) return LibC.LastErrno;
-        try
-        {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            var n = LibC.Write(fd, bytes);
-            return n < 0 ? LibC.LastErrno : n == bytes.Length ? 0 : Errno.EIO;
         }
         finally
         {

@@ -1,0 +1,84 @@
+using System.Globalization;
+using FarmGateway.Drivers.Iio;
+using FarmGateway.Drivers.Linux;
+
+namespace FarmGateway.Drivers.Dht22;
+
+/// <summary>
+/// Finds the dht11 IIO device of one sensor. The driver names the IIO device after its platform
+/// device, which is the device-tree node: "dht11@&lt;unit address&gt;", and the Raspberry Pi
+/// dht11 overlay's gpiopin parameter sets that unit address to the GPIO number in hex
+/// (gpiopin=17 gives dht11@11). Where the name carries no unit address, the node's `gpios`
+/// property (big-endian u32 cells: controller phandle, pin, flags) gives the pin.
+/// </summary>
+internal static class Dht22DeviceLocator
+{
+    private const string DriverName = "dht11";
+
+    public static (IioDevice? Device, SensorError? Error) Locate(ISysfs sysfs, Dht22Options options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.DevicePath))
+        {
+            return sysfs.Exists(options.DevicePath)
+                ? (IioDevice.At(sysfs, options.DevicePath), null)
+                : (null, new SensorError(SensorErrorKind.NotPresent,
+                    $"DHT22 device {options.DevicePath} does not exist: check DevicePath (the iio:deviceN number can change between boots; prefer Gpio)", Errno.ENOENT));
+        }
+
+        var all = IioDevice.Enumerate(sysfs, options.IioRoot);
+        var dhts = all.Where(d => IsDht(d.Name)).ToList();
+        var matching = options.Gpio is { } gpio ? dhts.Where(d => GpioOf(sysfs, d) == gpio).ToList() : dhts;
+
+        if (matching.Count == 1) return (matching[0], null);
+        if (matching.Count > 1)
+        {
+            return (null, new SensorError(SensorErrorKind.NotPresent,
+                $"{matching.Count} IIO dht11 devices ({string.Join(", ", matching.Select(d => d.Name))}) and no Gpio to choose: set Gpio to the sensor's BCM pin"));
+        }
+
+        if (all.FirstOrDefault(d => d.NameErrno is Errno.EACCES or Errno.EPERM) is { } hidden)
+        {
+            return (null, new SensorError(SensorErrorKind.PermissionDenied,
+                $"may not read {hidden.Path}/name: the service user cannot see IIO devices; check the unit's sandboxing (ProtectKernelTunables, InaccessiblePaths)", hidden.NameErrno));
+        }
+
+        var pin = options.Gpio is { } g ? g.ToString(CultureInfo.InvariantCulture) : null;
+        return (null, new SensorError(SensorErrorKind.NotPresent, pin is null
+            ? "no IIO device named dht11: add dtoverlay=dht11,gpiopin=<BCM pin> to /boot/firmware/config.txt and reboot"
+            : $"no IIO device named dht11 for GPIO {pin}: add dtoverlay=dht11,gpiopin={pin} to /boot/firmware/config.txt and reboot"));
+    }
+
+    public static bool IsDht(string? name) =>
+        name is not null && (name == DriverName || name.StartsWith(DriverName + "@", StringComparison.Ordinal));
+
+    /// <summary>The GPIO from the unit address, else from of_node/gpios; null when neither tells.</summary>
+    public static int? GpioOf(ISysfs sysfs, IioDevice device)
+    {
+        var name = device.Name ?? "";
+        var at = name.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0 && int.TryParse(name.AsSpan(at + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var unit))
+            return unit;
+
+        foreach (var node in new[] { "of_node", "device/of_node" })
+        {
+            var gpios = sysfs.ReadText(Path.Combine(device.Path, node, "gpios"));
+            if (gpios.Ok && PinFromGpiosProperty(gpios.Text!) is { } pin) return pin;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The pin cell of a `gpios` property as ISysfs hands it over: bytes decoded as UTF-8 with
+    /// trailing NULs trimmed. The pin cell (bytes 4-7) is 00 00 00 pin for every Pi GPIO (&lt; 128),
+    /// so those bytes survive decoding; a phandle byte >= 0x80 becomes one U+FFFD, keeping the
+    /// offsets. Trimmed NULs (flags 0, or pin 0) are put back before reading the cell.
+    /// </summary>
+    public static int? PinFromGpiosProperty(string text)
+    {
+        // Empty cannot be a gpios property (a phandle is never 0); longer than 3 cells is not the dht11 binding.
+        if (text.Length is 0 or > 12) return null;
+        var cells = text.PadRight(12, '\0');
+        if (cells[4] != '\0' || cells[5] != '\0' || cells[6] != '\0' || cells[7] >= 0x80) return null;
+        return cells[7];
+    }
+}
