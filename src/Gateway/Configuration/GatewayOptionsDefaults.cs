@@ -42,6 +42,10 @@ public sealed class GatewayOptionsDefaults : IPostConfigureOptions<GatewayOption
         {
             sensor.Name = Blank(sensor.Name);
             sensor.Interval ??= Sources.SensorOptions.DefaultInterval;
+            sensor.Device = Blank(sensor.Device);
+            sensor.DevicePath = Blank(sensor.DevicePath);
+            sensor.Model = Blank(sensor.Model);
+            if (sensor.Type == Sources.SensorType.Scd30) sensor.I2cBus ??= 1;
             if (sensor.Type == Sources.SensorType.Simulated)
             {
                 sensor.Profile ??= SimulatedProfile.Dht22;

@@ -44,31 +44,6 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         return problems;
     }
 
-    private static void CheckSensors(List<ConfigProblem> problems, List<SensorOptions> sensors)
-    {
-        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < sensors.Count; i++)
-        {
-            var sensor = sensors[i];
-            var key = sensor.ConfigKey ?? $"{GatewayOptions.SectionName}:Sensors:{i}";
-            CheckName(problems, $"{key}:Name", sensor.Name, required: true);
-            if (sensor.Name is { } name)
-            {
-                if (seen.TryGetValue(name, out var first))
-                    problems.Add(new($"{key}:Name", name, $"duplicate sensor name, already used by {first}; every sensor needs its own name"));
-                else
-                    seen[name] = key;
-            }
-            if (sensor.Type is null)
-                problems.Add(new($"{key}:Type", null, $"is missing; allowed: {string.Join(", ", Enum.GetNames<SensorType>())}"));
-            if (sensor.Interval is { } interval && (interval < MinInterval || interval > MaxInterval))
-                problems.Add(new($"{key}:Interval", Duration(interval),
-                    $"must be between {Duration(MinInterval)} and {Duration(MaxInterval)}"));
-            if (sensor.Type is { } type && type != SensorType.Simulated && (sensor.Profile is not null || sensor.Seed is not null))
-                problems.Add(new($"{key}:Profile", sensor.Profile?.ToString(), "Profile and Seed apply only to Type Simulated"));
-        }
-    }
-
     public const long MinSegmentBytes = 64 * 1024;
     public const long MaxSegmentBytes = 256L * 1024 * 1024;
     public const long MaxJournalBytes = 1024L * 1024 * 1024 * 1024;

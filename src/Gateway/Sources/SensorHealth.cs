@@ -78,6 +78,14 @@ public sealed class SensorHealth(string name, string model)
         return before;
     }
 
+    /// <summary>The sensor could not be set up at all and is not polled: failed for good.</summary>
+    public void NotStarted(SensorError error, DateTimeOffset at)
+    {
+        LastError = error;
+        LastErrorAt = at;
+        State = SensorState.Failed;
+    }
+
     /// <summary>Failures no retry fixes: wiring, config.txt, group membership, a kernel driver in the way.</summary>
     public static bool NeedsTechnician(SensorErrorKind kind) =>
         kind is SensorErrorKind.NotPresent or SensorErrorKind.PermissionDenied or SensorErrorKind.Busy;

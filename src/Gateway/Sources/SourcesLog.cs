@@ -26,6 +26,9 @@ internal static partial class SourcesLog
     [LoggerMessage(2007, LogLevel.Information, "Sensor {Sensor} ({Model}) is reading again after {Failures} failed read(s)")]
     public static partial void SensorRecovered(ILogger logger, string sensor, string model, int failures);
 
+    [LoggerMessage(2008, LogLevel.Error, "Sensor {Sensor} ({Type}) cannot be set up and is not read: {Problem}")]
+    public static partial void SensorNotCreated(ILogger logger, string sensor, string type, string problem);
+
     [LoggerMessage(2004, LogLevel.Warning, "No sensor is enabled: the gateway runs but produces no readings")]
     public static partial void NoSensors(ILogger logger);
 }

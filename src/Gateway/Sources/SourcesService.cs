@@ -34,7 +34,7 @@ public sealed class SourcesService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var sources = options.Value.Sensors.Where(s => s.Enabled).Select(factory.Create).ToList();
+        var sources = options.Value.Sensors.Where(s => s.Enabled).Select(Create).OfType<ISensorSource>().ToList();
         try
         {
             if (sources.Count == 0) SourcesLog.NoSensors(logger);
@@ -44,6 +44,23 @@ public sealed class SourcesService(
         {
             foreach (var source in sources) source.Dispose();
             queue.Complete();
+        }
+    }
+
+    // Validation should have caught what a driver refuses; if not, that sensor is left out and
+    // said so, and the others run.
+    private ISensorSource? Create(SensorOptions sensor)
+    {
+        try
+        {
+            return factory.Create(sensor);
+        }
+        catch (Exception e)
+        {
+            SourcesLog.SensorNotCreated(logger, sensor.Name ?? "?", sensor.Type?.ToString() ?? "?", e.Message);
+            health.Add(sensor.Name ?? "?", sensor.Type?.ToString() ?? "?")
+                .NotStarted(new SensorError(SensorErrorKind.ProtocolError, $"not started: {e.Message}"), time.GetUtcNow());
+            return null;
         }
     }
 
@@ -93,6 +110,9 @@ public sealed class SourcesService(
         }
         if (result.Sample is { } accepted)
         {
+            // Stamped when the driver returned it: a DHT22 retry or an SCD30 waiting for its next
+            // measurement can take seconds.
+            now = time.GetUtcNow();
             var reading = new Reading(source.Name, source.Model, now, clock.IsSynchronized, accepted);
             if (!queue.TryAdd(reading) && _throttle.ShouldLog("queue", out suppressed))
                 SourcesLog.QueueFull(logger, source.Name, suppressed);

@@ -8,7 +8,8 @@ namespace FarmGateway.Tests.Configuration;
 public sealed class ConfigurationShapeTests : IDisposable
 {
     private const string GatewayKeys = "Id, Site, Location, DataDirectory, Sensors, Journal, Uplinks";
-    private const string SensorKeys = "Name, Type, Interval, Enabled, Profile, Seed";
+    private const string SensorKeys =
+        "Name, Type, Interval, Enabled, Gpio, Device, DevicePath, Model, I2cBus, AmbientPressureMbar, AltitudeMeters, TemperatureOffsetC, AutoCalibration, PowerGpio, Profile, Seed";
     private const string FileKeys = "Enabled, Directory, MaxFileBytes";
 
     private readonly TempDirectory _temp = new();

@@ -42,8 +42,8 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
         var result = Load("--Gateway:Sensors:0:Type=Dht23");
 
         var problem = ConfigLoad.SingleError(result, "Gateway:Sensors:0:Type", "Dht23");
-        Assert.Contains("one of: Simulated", problem.Message);
-        Assert.Equal("Gateway:Sensors:0:Type = 'Dht23': is not one of: Simulated", problem.ToString());
+        Assert.Contains("one of: Simulated, Dht22, Scd30, Iio", problem.Message);
+        Assert.Equal("Gateway:Sensors:0:Type = 'Dht23': is not one of: Simulated, Dht22, Scd30, Iio", problem.ToString());
     }
 
     [Fact]

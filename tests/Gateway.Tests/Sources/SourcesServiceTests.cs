@@ -178,6 +178,25 @@ public sealed class SourcesServiceTests : IAsyncLifetime
         Assert.Equal(2, Drain().Count(r => r.Sensor == "good"));
     }
 
+    [Fact]
+    public async Task SensorTheDriverRefusesToBuild_IsLoggedAndFailed_AndTheOthersRun()
+    {
+        await Start(new RefusingFactory(new SensorFactory(_time), "refused"), Simulated("refused", 1), Simulated("good", 1));
+        await Eventually.True(() => _counters.Produced == 1, "the good sensor reads");
+
+        var refused = _health.All.Single(h => h.Name == "refused");
+        Assert.Equal(SensorState.Failed, refused.State);
+        Assert.Contains("invalid SCD30 options", refused.LastError?.Message);
+        Assert.Contains("Sensor refused (Simulated) cannot be set up", Assert.Single(_logger.Messages(2008)));
+    }
+
+    private sealed class RefusingFactory(ISensorFactory real, string refused) : ISensorFactory
+    {
+        public ISensorSource Create(SensorOptions sensor) => sensor.Name == refused
+            ? throw new ArgumentException("invalid SCD30 options: MeasurementInterval 00:00:00.5 must be whole seconds")
+            : real.Create(sensor);
+    }
+
     /// <summary>Sources that answer from a script, by sensor name; other names get the real ones.</summary>
     private sealed class ScriptedFactory(ISensorFactory real) : Dictionary<string, Func<int, SensorResult>>, ISensorFactory
     {
