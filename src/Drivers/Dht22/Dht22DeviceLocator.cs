@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using FarmGateway.Drivers.Iio;
 using FarmGateway.Drivers.Linux;
@@ -61,24 +62,15 @@ internal static class Dht22DeviceLocator
 
         foreach (var node in new[] { "of_node", "device/of_node" })
         {
-            var gpios = sysfs.ReadText(Path.Combine(device.Path, node, "gpios"));
-            if (gpios.Ok && PinFromGpiosProperty(gpios.Text!) is { } pin) return pin;
+            if (sysfs.ReadBytes(Path.Combine(device.Path, node, "gpios")) is { } gpios && PinFromGpiosProperty(gpios) is { } pin)
+                return pin;
         }
         return null;
     }
 
-    /// <summary>
-    /// The pin cell of a `gpios` property as ISysfs hands it over: bytes decoded as UTF-8 with
-    /// trailing NULs trimmed. The pin cell (bytes 4-7) is 00 00 00 pin for every Pi GPIO (&lt; 128),
-    /// so those bytes survive decoding; a phandle byte >= 0x80 becomes one U+FFFD, keeping the
-    /// offsets. Trimmed NULs (flags 0, or pin 0) are put back before reading the cell.
-    /// </summary>
-    public static int? PinFromGpiosProperty(string text)
-    {
-        // Empty cannot be a gpios property (a phandle is never 0); longer than 3 cells is not the dht11 binding.
-        if (text.Length is 0 or > 12) return null;
-        var cells = text.PadRight(12, '\0');
-        if (cells[4] != '\0' || cells[5] != '\0' || cells[6] != '\0' || cells[7] >= 0x80) return null;
-        return cells[7];
-    }
+    /// <summary>The pin cell of a one-line `gpios` property: big-endian u32 cells phandle, pin, flags.</summary>
+    public static int? PinFromGpiosProperty(ReadOnlySpan<byte> property) =>
+        property.Length == 12 && BinaryPrimitives.ReadUInt32BigEndian(property[4..]) is var pin and <= int.MaxValue
+            ? (int)pin
+            : null;
 }

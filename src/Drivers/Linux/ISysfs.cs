@@ -10,6 +10,9 @@ public interface ISysfs
     /// <summary>Reads a small attribute file whole, trailing newline removed.</summary>
     SysfsResult ReadText(string path);
 
+    /// <summary>Reads a binary attribute whole, e.g. a device-tree property (of_node/gpios); null when it cannot be read.</summary>
+    byte[]? ReadBytes(string path);
+
     /// <summary>Names of the entries in a directory; empty when it does not exist.</summary>
     IReadOnlyList<string> List(string directory);
 

@@ -15,20 +15,31 @@ public sealed class Sysfs : ISysfs
 
     public SysfsResult ReadText(string path)
     {
+        var errno = ReadAll(path, out var buffer, out var length);
+        return errno != 0
+            ? SysfsResult.Error(errno)
+            : SysfsResult.Success(Encoding.UTF8.GetString(buffer, 0, length).TrimEnd('\n', '\0'));
+    }
+
+    public byte[]? ReadBytes(string path) =>
+        ReadAll(path, out var buffer, out var length) == 0 ? buffer[..length] : null;
+
+    private static int ReadAll(string path, out byte[] buffer, out int length)
+    {
+        buffer = new byte[MaxAttributeBytes];
+        length = 0;
         var fd = LibC.Open(path, LibC.ReadOnly);
-        if (fd < 0) return SysfsResult.Error(LibC.LastErrno);
+        if (fd < 0) return LibC.LastErrno;
         try
         {
-            var buffer = new byte[MaxAttributeBytes];
-            var length = 0;
             while (length < buffer.Length)
             {
                 var n = LibC.Read(fd, buffer.AsSpan(length));
-                if (n < 0) return SysfsResult.Error(LibC.LastErrno);
+                if (n < 0) return LibC.LastErrno;
                 if (n == 0) break;
                 length += n;
             }
-            return SysfsResult.Success(Encoding.UTF8.GetString(buffer, 0, length).TrimEnd('\n', '\0'));
+            return 0;
         }
         finally
         {

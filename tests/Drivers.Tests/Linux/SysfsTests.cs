@@ -31,6 +31,18 @@ public sealed class SysfsTests : IDisposable
     }
 
     [Fact]
+    public void ReadBytes_DeviceTreeProperty_ReturnsEveryByteIncludingHighAndZeroBytes()
+    {
+        // gpios = <0x1f8 17 0>: a phandle byte >= 0x80 and trailing zero flags, which text would mangle.
+        byte[] property = [0x00, 0x00, 0x81, 0xf8, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00, 0x00];
+        var path = _directory.Combine("gpios");
+        File.WriteAllBytes(path, property);
+
+        Assert.Equal(property, Sysfs.Instance.ReadBytes(path));
+        Assert.Null(Sysfs.Instance.ReadBytes(_directory.Combine("missing")));
+    }
+
+    [Fact]
     public void List_Directory_ReturnsNamesInOrdinalOrder()
     {
         Directory.CreateDirectory(_directory.Combine("iio:device1"));

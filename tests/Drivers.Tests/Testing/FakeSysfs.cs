@@ -62,6 +62,8 @@ public sealed class FakeSysfs : ISysfs, IDisposable
         return result;
     }
 
+    public byte[]? ReadBytes(string path) => TakeFailure(path) is null ? Sysfs.Instance.ReadBytes(path) : null;
+
     public IReadOnlyList<string> List(string directory) => Sysfs.Instance.List(directory);
 
     public bool Exists(string path) => Sysfs.Instance.Exists(path);
