@@ -9,8 +9,8 @@ namespace FarmGateway.Drivers.Dht22;
 /// Finds the dht11 IIO device of one sensor. The driver names the IIO device after its platform
 /// device, which is the device-tree node: "dht11@&lt;unit address&gt;", and the Raspberry Pi
 /// dht11 overlay's gpiopin parameter sets that unit address to the GPIO number in hex
-/// (gpiopin=17 gives dht11@11). Where the name carries no unit address, the node's `gpios`
-/// property (big-endian u32 cells: controller phandle, pin, flags) gives the pin.
+/// (gpiopin=17 gives dht11@11). The node's `gpios` property (big-endian u32 cells: controller
+/// phandle, pin, flags) is the authority where it can be read; the unit address is the fallback.
 /// </summary>
 internal static class Dht22DeviceLocator
 {
@@ -52,20 +52,23 @@ internal static class Dht22DeviceLocator
     public static bool IsDht(string? name) =>
         name is not null && (name == DriverName || name.StartsWith(DriverName + "@", StringComparison.Ordinal));
 
-    /// <summary>The GPIO from the unit address, else from of_node/gpios; null when neither tells.</summary>
+    /// <summary>
+    /// The GPIO from the device tree's gpios property, the authority; else from the name's unit
+    /// address (an overlay that does not rewrite reg leaves every node dht11@0); null when neither tells.
+    /// </summary>
     public static int? GpioOf(ISysfs sysfs, IioDevice device)
     {
-        var name = device.Name ?? "";
-        var at = name.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0 && int.TryParse(name.AsSpan(at + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var unit))
-            return unit;
-
         foreach (var node in new[] { "of_node", "device/of_node" })
         {
             if (sysfs.ReadBytes(Path.Combine(device.Path, node, "gpios")) is { } gpios && PinFromGpiosProperty(gpios) is { } pin)
                 return pin;
         }
-        return null;
+
+        var name = device.Name ?? "";
+        var at = name.IndexOf('@', StringComparison.Ordinal);
+        return at >= 0 && int.TryParse(name.AsSpan(at + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var unit)
+            ? unit
+            : null;
     }
 
     /// <summary>The pin cell of a one-line `gpios` property: big-endian u32 cells phandle, pin, flags.</summary>

@@ -163,12 +163,15 @@ public sealed class Dht22Sensor : IClimateSensor
     private bool ShouldPowerCycle() =>
         _power is not null && !_powerCycledThisStreak && ConsecutiveFailures >= _options.FailuresBeforePowerCycle;
 
-    /// <summary>Off, 1 s, on, 2 s; once per failure streak. Null when done, else why not.</summary>
+    /// <summary>
+    /// Off, 1 s, on, 2 s; once per failure streak. Null when done, else why not. A switch that
+    /// cannot even turn off is reported once for the streak, and reading goes on without it.
+    /// </summary>
     private async Task<SensorError?> PowerCycleAsync(CancellationToken cancellationToken)
     {
+        _powerCycledThisStreak = true;
         if (_power!.SetPower(false) is { } offError) return offError;
         _powerLeftOff = true;
-        _powerCycledThisStreak = true;
         PowerCycles++;
         await _clock.DelayAsync(PowerOffTime, cancellationToken).ConfigureAwait(false);
         return await PowerOnAsync(cancellationToken).ConfigureAwait(false);

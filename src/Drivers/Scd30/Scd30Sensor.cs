@@ -53,6 +53,7 @@ public sealed class Scd30Sensor : IClimateSensor
     private volatile Version? _firmwareVersion;
     private volatile Scd30RecoveryStep _recoveryStep;
     private bool _started;
+    private bool _poweredOff;
     private int _failures;
     private int _framesSinceStart;
     private int _zeroRun;
@@ -93,6 +94,8 @@ public sealed class Scd30Sensor : IClimateSensor
         try
         {
             if (_disposed) return SensorResult.Failed(Disposed());
+            if (_poweredOff && await PowerOnAsync(cancellationToken).ConfigureAwait(false) is { } powerError)
+                return SensorResult.Failed(powerError);
             if (_recoveryStep == Scd30RecoveryStep.Failed && !_started && _clock.Now < _nextRetryAt)
             {
                 return SensorResult.Failed(FailedError());
@@ -340,19 +343,22 @@ public sealed class Scd30Sensor : IClimateSensor
         _link.Close();
         if (SetPower(false) is { } offError) return offError;
 
-        bool poweredOn = false;
         try
         {
             await _clock.DelayAsync(PowerOffTime, ct).ConfigureAwait(false);
-            poweredOn = true;
-            if (SetPower(true) is { } onError) return onError;
         }
         finally
         {
             // Cancelled while off: never leave the sensor unpowered.
-            if (!poweredOn) SetPower(true);
+            if (ct.IsCancellationRequested) SetPower(true);
         }
+        return await PowerOnAsync(ct).ConfigureAwait(false);
+    }
 
+    /// <summary>Supply on, then the boot time and the start-up. A supply left off by a failed switch is retried by every read.</summary>
+    private async ValueTask<SensorError?> PowerOnAsync(CancellationToken ct)
+    {
+        if (SetPower(true) is { } onError) return onError;
         await _clock.DelayAsync(BootTime, ct).ConfigureAwait(false);
         return await StartUpAsync(ct).ConfigureAwait(false);
     }
@@ -361,7 +367,9 @@ public sealed class Scd30Sensor : IClimateSensor
     {
         try
         {
-            return _power!.SetPower(on);
+            var error = _power!.SetPower(on);
+            if (error is null) _poweredOff = !on;
+            return error;
         }
         catch (Exception ex)
         {

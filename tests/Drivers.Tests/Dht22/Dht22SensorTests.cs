@@ -86,6 +86,22 @@ public sealed class Dht22SensorTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAsync_UnitAddressNotRewritten_TheDeviceTreeGpiosDecides()
+    {
+        // An overlay that does not rewrite reg leaves every node dht11@0: the name would say GPIO 0.
+        var first = _sysfs.AddIioDevice("iio:device0", "dht11@0", Values(10.0, 40.0));
+        var second = _sysfs.AddIioDevice("iio:device1", "dht11@0", Values(20.0, 50.0));
+        WriteGpiosProperty(first, phandle: 0x38, pin: 4);
+        WriteGpiosProperty(second, phandle: 0x38, pin: 17);
+        using var sensor = await PrimedAsync(new Dht22Options { Gpio = 4 });
+
+        var sample = (await NextAsync(sensor)).Sample!.Value;
+
+        Assert.Equal(10.0, sample.TemperatureC!.Value, Tolerance);
+        Assert.Equal(first, sensor.DevicePath);
+    }
+
+    [Fact]
     public async Task ReadAsync_TwoDevicesAndNoGpio_AsksForGpio()
     {
         AddDht("iio:device0", gpio: 4, 10.0, 40.0);
@@ -350,6 +366,26 @@ public sealed class Dht22SensorTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAsync_PowerOffRefused_IsReportedOnce_AndTheSensorIsStillRead()
+    {
+        var device = AddDht("iio:device0", gpio: 4, 20.0, 50.0);
+        var power = new FakePowerSwitch(_clock);
+        using var sensor = Sensor(new Dht22Options { FailuresBeforePowerCycle = 1, MaxAttempts = 2 }, power);
+        _sysfs.FailNext(Temperature(device), Errno.EIO);
+        var refused = new SensorError(SensorErrorKind.PermissionDenied, "no", Errno.EACCES);
+        power.FailWith = refused;
+
+        // Attempt 1 fails; the cycle's "off" is refused, so the read reports that.
+        Assert.Equal(refused, (await sensor.ReadAsync(CancellationToken.None)).Error);
+        var first = await NextAsync(sensor);
+        var second = await NextAsync(sensor);
+
+        Assert.Empty(power.Switches);
+        Assert.Equal(SensorErrorKind.NotReady, first.Error!.Kind); // first good read after start, dropped
+        Assert.Equal(20.0, second.Sample!.Value.TemperatureC);
+    }
+
+    [Fact]
     public async Task ReadAsync_PowerOnFails_ReportsItAndTurnsOnAtTheNextRead()
     {
         var device = AddDht("iio:device0", gpio: 4, 20.0, 50.0);
@@ -357,9 +393,12 @@ public sealed class Dht22SensorTests : IDisposable
         using var sensor = Sensor(new Dht22Options { FailuresBeforePowerCycle = 1, MaxAttempts = 2 }, power);
         _sysfs.FailNext(Temperature(device), Errno.EIO);
         var refused = new SensorError(SensorErrorKind.PermissionDenied, "no", Errno.EACCES);
-        power.FailNext(refused);
+        power.OnSwitch = on =>
+        {
+            if (!on) power.FailNext(refused);
+        };
 
-        // Attempt 1 fails; the cycle's "off" is refused, so the read reports that.
+        // Attempt 1 fails; the cycle turns the supply off, and turning it on is refused.
         Assert.Equal(refused, (await sensor.ReadAsync(CancellationToken.None)).Error);
         var next = await NextAsync(sensor);
 

@@ -15,9 +15,9 @@ public sealed class Scd30FrameTests
 
         Assert.Null(result.Error);
         var sample = result.Sample!.Value;
-        Assert.Equal(439.1, sample.Co2Ppm!.Value, 0.05);
-        Assert.Equal(27.24, sample.TemperatureC!.Value, 0.05);
-        Assert.Equal(48.81, sample.HumidityPercent!.Value, 0.05);
+        Assert.Equal(439.1, sample.Co2Ppm!.Value);
+        Assert.Equal(27.24, sample.TemperatureC!.Value);
+        Assert.Equal(48.81, sample.HumidityPercent!.Value);
         Assert.Null(sample.PressureHpa);
     }
 

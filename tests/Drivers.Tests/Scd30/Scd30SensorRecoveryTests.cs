@@ -126,6 +126,31 @@ public sealed class Scd30SensorRecoveryTests
     }
 
     [Fact]
+    public async Task ReadAsync_SupplyWouldNotComeBackOn_TheNextReadSwitchesItOnAndReads()
+    {
+        using var rig = new Scd30Rig();
+        rig.Chip.NeverReady = true;
+        rig.Chip.ResetStall = true;
+        await StepsAfterEachRead(rig, 6);
+        rig.Chip.NeverReady = false;
+        var refused = new SensorError(SensorErrorKind.BusError, "gpio 17 write failed", Errno.EIO);
+        rig.Power!.OnSwitch = on =>
+        {
+            if (!on) rig.Power.FailNext(refused);
+        };
+
+        var stalled = await rig.ReadAsync(3);
+        rig.Power.OnSwitch = null;
+        var back = await rig.ReadAsync();
+
+        Assert.Contains("power cycle, it failed too: gpio 17 write failed", stalled[2].Error!.Message);
+        Assert.Equal(new[] { false, true }, rig.Power.Switches.Select(s => s.On));
+        Assert.True(rig.Chip.Powered);
+        Assert.Null(back.Error);
+        Assert.Empty(rig.Chip.ProtocolViolations());
+    }
+
+    [Fact]
     public async Task ReadAsync_NoPowerSwitch_GoesFromSoftResetToFailed()
     {
         using var rig = new Scd30Rig(withPower: false);
