@@ -3,7 +3,7 @@ using FarmGateway.Drivers.Linux;
 namespace FarmGateway.Drivers.Iio;
 
 /// <summary>
-/// Any kernel IIO climate chip (BME280 via bmp280, SHT4x, HDC1080 via hdc100x, the kernel's
+/// Any kernel IIO climate chip (BME280 via bmp280, HTU21, HDC1080 via hdc100x, the kernel's
 /// scd30): reads whichever of temperature, humidity, pressure and CO2 the device has. The kernel
 /// driver owns the chip's timing, so a read is just the attribute files; no first-read drop.
 /// </summary>

@@ -7,7 +7,7 @@ internal static class IioErrors
 {
     /// <param name="ioErrorKind">
     /// What EIO means for this chip: a failed checksum for the dht11 driver, a failed bus
-    /// transfer for I2C/SPI chips (bmp280, sht4x, hdc100x).
+    /// transfer for I2C/SPI chips (bmp280, htu21, hdc100x).
     /// </param>
     public static SensorError FromErrno(int errno, string path, SensorErrorKind ioErrorKind)
     {

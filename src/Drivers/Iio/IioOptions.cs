@@ -3,7 +3,7 @@ namespace FarmGateway.Drivers.Iio;
 /// <summary>Where a generic IIO climate sensor is and what to call it. Set <see cref="Device"/> or <see cref="DevicePath"/>.</summary>
 public sealed class IioOptions
 {
-    /// <summary>The device's exact `name` attribute, e.g. "bme280", "sht4x", "hdc100x". Default: none.</summary>
+    /// <summary>The device's exact `name` attribute, e.g. "bme280", "htu21", "hdc100x". Default: none.</summary>
     public string? Device { get; set; }
 
     /// <summary>An explicit device directory, e.g. "/sys/bus/iio/devices/iio:device1"; wins over <see cref="Device"/>. Default: none.</summary>

@@ -71,6 +71,33 @@ public sealed partial class GatewayOptionsValidator
             }
             CheckGpio(problems, $"{key}:PowerGpio", sensor.PowerGpio);
         }
+        CheckGpioUse(problems, sensors);
+    }
+
+    // GPIO2 and GPIO3 are SDA and SCL of /dev/i2c-1 on every Pi with a 40-pin header.
+    private static readonly int[] I2c1Pins = [2, 3];
+
+    /// <summary>A GPIO is one wire: one DHT22 data line or one supply switch, and never the I2C bus an SCD30 is on.</summary>
+    private static void CheckGpioUse(List<ConfigProblem> problems, List<SensorOptions> sensors)
+    {
+        var users = new Dictionary<int, string>();
+        var i2c1InUse = sensors.Any(s => s is { Enabled: true, Type: SensorType.Scd30, I2cBus: 1 });
+        for (var i = 0; i < sensors.Count; i++)
+        {
+            var sensor = sensors[i];
+            if (!sensor.Enabled) continue;
+            var key = sensor.ConfigKey ?? $"{GatewayOptions.SectionName}:Sensors:{i}";
+            foreach (var (name, gpio) in new[] { ("Gpio", sensor.Type == SensorType.Dht22 ? sensor.Gpio : null), ("PowerGpio", sensor.PowerGpio) })
+            {
+                if (gpio is not { } pin) continue;
+                if (i2c1InUse && I2c1Pins.Contains(pin))
+                    problems.Add(new($"{key}:{name}", Text(pin), "is an I2C pin (GPIO2 = SDA, GPIO3 = SCL of /dev/i2c-1) and an SCD30 uses that bus; pick another GPIO"));
+                else if (users.TryGetValue(pin, out var other))
+                    problems.Add(new($"{key}:{name}", Text(pin), $"is already used by {other}; every data line and supply switch needs its own GPIO"));
+                else
+                    users[pin] = $"{key}:{name}";
+            }
+        }
     }
 
     private static void CheckDht22(List<ConfigProblem> problems, string key, SensorOptions sensor)
@@ -78,8 +105,6 @@ public sealed partial class GatewayOptionsValidator
         if (sensor.Gpio is null && sensor.DevicePath is null)
             problems.Add(new($"{key}:Gpio", null, "is missing; give the BCM GPIO of the data line (as in dtoverlay=dht11,gpiopin=4) or DevicePath"));
         CheckGpio(problems, $"{key}:Gpio", sensor.Gpio);
-        if (sensor.Gpio is { } gpio && gpio == sensor.PowerGpio)
-            problems.Add(new($"{key}:PowerGpio", Text(gpio), "must differ from Gpio, the data line"));
         if (sensor.Interval is { } interval && interval < MinDht22Interval)
             problems.Add(new($"{key}:Interval", Duration(interval),
                 $"must be at least {Duration(MinDht22Interval)} for a DHT22 (the kernel driver caches a value for 2 s)"));

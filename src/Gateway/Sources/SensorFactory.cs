@@ -17,15 +17,14 @@ public sealed class SensorFactory(TimeProvider time) : ISensorFactory
 {
     public ISensorSource Create(SensorOptions sensor)
     {
-        var (name, interval) = (sensor.Name!, sensor.Interval!.Value);
         return sensor.Type switch
         {
             SensorType.Simulated => new SimulatedSource(
-                name, interval, sensor.Profile!.Value, sensor.Seed!.Value,
+                sensor.Name!, sensor.Interval!.Value, sensor.Profile!.Value, sensor.Seed!.Value,
                 time.LocalTimeZone.GetUtcOffset(time.GetUtcNow())),
-            SensorType.Dht22 => new ClimateSensorSource(name, interval, new Dht22Sensor(Sysfs.Instance, Dht22(sensor), Clock, Power(sensor))),
-            SensorType.Scd30 => new ClimateSensorSource(name, interval, new Scd30Sensor(LinuxI2cBus.Instance, Scd30(sensor), Clock, Power(sensor))),
-            SensorType.Iio => new ClimateSensorSource(name, interval, new IioClimateSensor(Sysfs.Instance, Iio(sensor))),
+            SensorType.Dht22 => Hardware(sensor, power => new Dht22Sensor(Sysfs.Instance, Dht22(sensor), Clock, power)),
+            SensorType.Scd30 => Hardware(sensor, power => new Scd30Sensor(LinuxI2cBus.Instance, Scd30(sensor), Clock, power)),
+            SensorType.Iio => Hardware(sensor, _ => new IioClimateSensor(Sysfs.Instance, Iio(sensor))),
             _ => throw new ArgumentOutOfRangeException(nameof(sensor), sensor.Type, "validation lets only known types through"),
         };
     }
@@ -65,6 +64,18 @@ public sealed class SensorFactory(TimeProvider time) : ISensorFactory
         Model = sensor.Model,
     };
 
-    private static IPowerSwitch? Power(SensorOptions sensor) =>
-        sensor.PowerGpio is { } gpio ? new GpioPowerSwitch(gpio) : null;
+    /// <summary>The driver owns the power switch; if the driver cannot be built, the switch's GPIO line is let go.</summary>
+    private static ClimateSensorSource Hardware(SensorOptions sensor, Func<IPowerSwitch?, IClimateSensor> driver)
+    {
+        var power = sensor.PowerGpio is { } gpio ? new GpioPowerSwitch(gpio) : null;
+        try
+        {
+            return new ClimateSensorSource(sensor.Name!, sensor.Interval!.Value, driver(power));
+        }
+        catch
+        {
+            power?.Dispose();
+            throw;
+        }
+    }
 }

@@ -24,7 +24,8 @@ public enum SensorState
 
 /// <summary>
 /// One sensor's health: state, last good reading, consecutive failures and failures by kind.
-/// Updated by the one poll loop of its sensor; read by anyone.
+/// Written by the one poll loop of its sensor; read by status from any thread. Each update
+/// publishes a whole new <see cref="SensorHealthState"/>, so a reader never sees half of one.
 /// </summary>
 public sealed class SensorHealth(string name, string model)
 {
@@ -32,17 +33,24 @@ public sealed class SensorHealth(string name, string model)
     public const int FailedAfter = 5;
 
     private readonly ConcurrentDictionary<SensorErrorKind, long> _failures = new();
+    private volatile SensorHealthState _current = SensorHealthState.Starting;
     private long _reads;
 
     public string Name => name;
     public string Model => model;
-    public SensorState State { get; private set; } = SensorState.Starting;
+
+    /// <summary>Everything but the counters, consistent with itself.</summary>
+    public SensorHealthState Current => _current;
+
+    public SensorState State => _current.State;
+    public ClimateSample? LastGood => _current.LastGood;
+    public DateTimeOffset? LastGoodAt => _current.LastGoodAt;
+    public int ConsecutiveFailures => _current.ConsecutiveFailures;
+    public SensorError? LastError => _current.LastError;
+    public DateTimeOffset? LastErrorAt => _current.LastErrorAt;
+
+    /// <summary>Reads finished since start, good or not.</summary>
     public long Reads => Interlocked.Read(ref _reads);
-    public DateTimeOffset? LastGoodAt { get; private set; }
-    public ClimateSample? LastGood { get; private set; }
-    public int ConsecutiveFailures { get; private set; }
-    public SensorError? LastError { get; private set; }
-    public DateTimeOffset? LastErrorAt { get; private set; }
 
     /// <summary>Failed reads by kind since start (warm-up reads that gave no value count as NotReady).</summary>
     public IReadOnlyDictionary<SensorErrorKind, long> FailuresByKind => _failures;
@@ -50,13 +58,10 @@ public sealed class SensorHealth(string name, string model)
     /// <summary>Records a good sample; returns the state before, so the caller can log a recovery.</summary>
     public SensorState Succeeded(ClimateSample sample, DateTimeOffset at)
     {
-        var before = State;
-        LastGood = sample;
-        LastGoodAt = at;
-        ConsecutiveFailures = 0;
-        State = SensorState.Ok;
-        Interlocked.Increment(ref _reads); // last, so a reader that sees the count sees the rest
-        return before;
+        var before = _current;
+        _current = before with { State = SensorState.Ok, LastGood = sample, LastGoodAt = at, ConsecutiveFailures = 0 };
+        Interlocked.Increment(ref _reads); // last, so a reader that sees the count sees the state
+        return before.State;
     }
 
     /// <summary>
@@ -65,30 +70,42 @@ public sealed class SensorHealth(string name, string model)
     /// </summary>
     public SensorState Failed(SensorError error, DateTimeOffset at)
     {
-        var before = State;
+        var before = _current;
         _failures.AddOrUpdate(error.Kind, 1, (_, n) => n + 1);
         if (error.Kind != SensorErrorKind.NotReady)
         {
-            LastError = error;
-            LastErrorAt = at;
-            ConsecutiveFailures++;
-            State = ConsecutiveFailures >= FailedAfter || NeedsTechnician(error.Kind) ? SensorState.Failed : SensorState.Degraded;
+            var failures = before.ConsecutiveFailures + 1;
+            _current = before with
+            {
+                State = failures >= FailedAfter || NeedsTechnician(error.Kind) ? SensorState.Failed : SensorState.Degraded,
+                ConsecutiveFailures = failures,
+                LastError = error,
+                LastErrorAt = at,
+            };
         }
         Interlocked.Increment(ref _reads);
-        return before;
+        return before.State;
     }
 
     /// <summary>The sensor could not be set up at all and is not polled: failed for good.</summary>
-    public void NotStarted(SensorError error, DateTimeOffset at)
-    {
-        LastError = error;
-        LastErrorAt = at;
-        State = SensorState.Failed;
-    }
+    public void NotStarted(SensorError error, DateTimeOffset at) =>
+        _current = _current with { State = SensorState.Failed, LastError = error, LastErrorAt = at };
 
     /// <summary>Failures no retry fixes: wiring, config.txt, group membership, a kernel driver in the way.</summary>
     public static bool NeedsTechnician(SensorErrorKind kind) =>
         kind is SensorErrorKind.NotPresent or SensorErrorKind.PermissionDenied or SensorErrorKind.Busy;
+}
+
+/// <summary>A sensor's health at one moment.</summary>
+public sealed record SensorHealthState(
+    SensorState State,
+    ClimateSample? LastGood,
+    DateTimeOffset? LastGoodAt,
+    int ConsecutiveFailures,
+    SensorError? LastError,
+    DateTimeOffset? LastErrorAt)
+{
+    public static readonly SensorHealthState Starting = new(SensorState.Starting, null, null, 0, null, null);
 }
 
 /// <summary>Every configured sensor's health, for status.</summary>

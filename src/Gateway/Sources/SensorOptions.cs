@@ -25,7 +25,7 @@ public sealed class SensorOptions
     /// </summary>
     public int? Gpio { get; set; }
 
-    /// <summary>Iio only: the IIO device name, e.g. "bme280", "sht4x", "hdc100x". Give this or <see cref="DevicePath"/>.</summary>
+    /// <summary>Iio only: the IIO device name, e.g. "bme280", "htu21", "hdc100x". Give this or <see cref="DevicePath"/>.</summary>
     public string? Device { get; set; }
 
     /// <summary>Dht22 and Iio: the device directory, e.g. /sys/bus/iio/devices/iio:device0. Default: found by Gpio or Device.</summary>
@@ -74,6 +74,6 @@ public enum SensorType
     /// <summary>Sensirion SCD30 (CO2, temperature, humidity) on /dev/i2c-N at address 0x61.</summary>
     Scd30,
 
-    /// <summary>Any kernel IIO climate sensor: BME280, SHT4x, HDC1080 and similar.</summary>
+    /// <summary>Any kernel IIO climate sensor: BME280, HTU21, HDC1080 and similar.</summary>
     Iio,
 }

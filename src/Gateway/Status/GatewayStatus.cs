@@ -32,17 +32,17 @@ public sealed class GatewayStatus(
             Sensors = options.Value.Sensors.Count(s => s.Enabled),
             SensorHealth =
             [
-                .. sensors.All.Select(h => new SensorSnapshot
+                .. sensors.All.Select(h => (Health: h, Now: h.Current)).Select(h => new SensorSnapshot
                 {
-                    Name = h.Name,
-                    Model = h.Model,
-                    State = h.State,
-                    LastGoodAt = h.LastGoodAt,
-                    LastGood = h.LastGood,
-                    ConsecutiveFailures = h.ConsecutiveFailures,
-                    LastError = h.LastError?.ToString(),
-                    LastErrorAt = h.LastErrorAt,
-                    FailuresByKind = h.FailuresByKind.ToDictionary(f => f.Key.ToString(), f => f.Value),
+                    Name = h.Health.Name,
+                    Model = h.Health.Model,
+                    State = h.Now.State,
+                    LastGoodAt = h.Now.LastGoodAt,
+                    LastGood = h.Now.LastGood,
+                    ConsecutiveFailures = h.Now.ConsecutiveFailures,
+                    LastError = h.Now.LastError?.ToString(),
+                    LastErrorAt = h.Now.LastErrorAt,
+                    FailuresByKind = h.Health.FailuresByKind.ToDictionary(f => f.Key.ToString(), f => f.Value),
                 }),
             ],
             ReadingsProduced = counters.Produced,

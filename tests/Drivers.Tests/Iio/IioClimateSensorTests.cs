@@ -14,9 +14,9 @@ public sealed class IioClimateSensorTests : IDisposable
     [Fact]
     public async Task ReadAsync_NegativeMilliDegrees_ReturnsDegreesC()
     {
-        _sysfs.AddIioDevice("iio:device0", "sht4x", ("in_temp_input", "-12300"), ("in_humidityrelative_input", "85000"));
+        _sysfs.AddIioDevice("iio:device0", "htu21", ("in_temp_input", "-12300"), ("in_humidityrelative_input", "85000"));
 
-        var result = await Sensor("sht4x").ReadAsync(CancellationToken.None);
+        var result = await Sensor("htu21").ReadAsync(CancellationToken.None);
 
         Assert.Null(result.Error);
         Assert.Equal(-12.3, result.Sample!.Value.TemperatureC!.Value, Tolerance);
@@ -109,13 +109,13 @@ public sealed class IioClimateSensorTests : IDisposable
     public async Task ReadAsync_ExplicitDevicePath_ReadsThatDeviceAndLearnsTheModel()
     {
         _sysfs.AddIioDevice("iio:device0", "bme280", ("in_temp_input", "1000"));
-        var second = _sysfs.AddIioDevice("iio:device1", "sht4x", ("in_temp_input", "2000"));
+        var second = _sysfs.AddIioDevice("iio:device1", "htu21", ("in_temp_input", "2000"));
         using var sensor = new IioClimateSensor(_sysfs, new IioOptions { DevicePath = second });
 
         var sample = (await sensor.ReadAsync(CancellationToken.None)).Sample!.Value;
 
         Assert.Equal(2.0, sample.TemperatureC!.Value, Tolerance);
-        Assert.Equal("SHT4X", sensor.Model);
+        Assert.Equal("HTU21", sensor.Model);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class SensorOptionsValidationTests : IDisposable
     public void Dht22_PowerGpioOnTheDataLine_IsRejected()
     {
         var problem = ConfigLoad.SingleError(Sensor("Dht22", $"--{Key}:Gpio=4", $"--{Key}:PowerGpio=4"), $"{Key}:PowerGpio", "4");
-        Assert.Contains("must differ from Gpio", problem.Message);
+        Assert.Contains($"already used by {Key}:Gpio", problem.Message);
     }
 
     [Theory]
@@ -83,6 +83,23 @@ public sealed class SensorOptionsValidationTests : IDisposable
         var problem = ConfigLoad.SingleError(
             Sensor("Scd30", $"--{Key}:AltitudeMeters=300", $"--{Key}:AmbientPressureMbar=980"), $"{Key}:AltitudeMeters", "300");
         Assert.Contains("set one of them", problem.Message);
+    }
+
+    [Fact]
+    public void Gpio_UsedTwice_NamesTheFirstUser()
+    {
+        var problem = ConfigLoad.SingleError(ConfigLoad.Run(_temp,
+            "--Gateway:Sensors:2:Name=dht-a", "--Gateway:Sensors:2:Type=Dht22", "--Gateway:Sensors:2:Gpio=4",
+            "--Gateway:Sensors:3:Name=co2", "--Gateway:Sensors:3:Type=Scd30", "--Gateway:Sensors:3:PowerGpio=4"),
+            "Gateway:Sensors:3:PowerGpio", "4");
+        Assert.Contains("already used by Gateway:Sensors:2:Gpio", problem.Message);
+    }
+
+    [Fact]
+    public void PowerGpio_OnTheI2cPinsOfAnScd30sBus_IsRejected()
+    {
+        var problem = ConfigLoad.SingleError(Sensor("Scd30", $"--{Key}:PowerGpio=3"), $"{Key}:PowerGpio", "3");
+        Assert.Contains("GPIO3 = SCL of /dev/i2c-1", problem.Message);
     }
 
     [Fact]
