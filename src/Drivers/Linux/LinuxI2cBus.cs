@@ -22,26 +22,40 @@ public sealed class LinuxI2cBus : II2cBus
         return new(new Device(fd), 0, path);
     }
 
+    // Transfers and close share a lock: a transfer never runs on a descriptor number that was
+    // closed and handed to some other file meanwhile.
     private sealed class Device(int fd) : II2cDevice
     {
+        private readonly Lock _gate = new();
         private int _fd = fd;
 
         public int Write(ReadOnlySpan<byte> data)
         {
-            var n = LibC.Write(_fd, data);
-            return n < 0 ? LibC.LastErrno : n == data.Length ? 0 : Errno.EIO;
+            lock (_gate)
+            {
+                if (_fd < 0) return Errno.EBADF;
+                var n = LibC.Write(_fd, data);
+                return n < 0 ? LibC.LastErrno : n == data.Length ? 0 : Errno.EIO;
+            }
         }
 
         public int Read(Span<byte> buffer)
         {
-            var n = LibC.Read(_fd, buffer);
-            return n < 0 ? LibC.LastErrno : n == buffer.Length ? 0 : Errno.EIO;
+            lock (_gate)
+            {
+                if (_fd < 0) return Errno.EBADF;
+                var n = LibC.Read(_fd, buffer);
+                return n < 0 ? LibC.LastErrno : n == buffer.Length ? 0 : Errno.EIO;
+            }
         }
 
         public void Dispose()
         {
-            var fd = Interlocked.Exchange(ref _fd, -1);
-            if (fd >= 0) LibC.close(fd);
+            lock (_gate)
+            {
+                if (_fd >= 0) LibC.close(_fd);
+                _fd = -1;
+            }
         }
     }
 }
