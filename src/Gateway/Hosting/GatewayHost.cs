@@ -101,7 +101,7 @@ public static class GatewayHost
         return ExitCodes.Ok;
     }
 
-    private static int ConfigurationFailed(IReadOnlyList<ConfigProblem> problems)
+    internal static int ConfigurationFailed(IReadOnlyList<ConfigProblem> problems)
     {
         var prefix = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")) ? "" : "<3>";
         foreach (var problem in problems)

@@ -98,6 +98,45 @@ public sealed class HardwareSensorProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckSensors_Dht22AndBme280OnSysfs_PrintsEachReadingAndExits0()
+    {
+        var dht22 = Device("dht11@4", ("in_temp_input", "-4700"), ("in_humidityrelative_input", "87300"));
+        var bme280 = Device("bme280", ("in_temp_input", "3250"), ("in_humidityrelative_input", "81456"), ("in_pressure_input", "101.325"));
+        using var check = GatewayProcess.Start(["check-sensors", $"--config={Config(dht22, bme280)}"]);
+
+        Assert.Equal(0, await check.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("barn7-climate (DHT22): ok, -4.7 °C, 87.3 %RH", check.Stdout);
+        Assert.Contains("barn7-bme280 (BME280): ok, 3.25 °C, 81.46 %RH, 1013.25 hPa", check.Stdout);
+        Assert.Contains("all 2 sensor(s) read", check.Stdout);
+        Assert.False(Directory.Exists(Outbox), "a check writes no records");
+    }
+
+    [Fact]
+    public async Task CheckSensors_Dht22WithoutItsOverlay_SaysWhatToAddAndExits1()
+    {
+        var bme280 = Device("bme280", ("in_temp_input", "3250"));
+        var file = _dir.Combine("appsettings.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new
+        {
+            Gateway = new
+            {
+                DataDirectory = _dir.Combine("data"),
+                Sensors = new object[]
+                {
+                    new { Name = "barn7-climate", Type = "Dht22", Gpio = 17 },
+                    new { Name = "barn7-bme280", Type = "Iio", DevicePath = bme280 },
+                },
+            },
+        }));
+        using var check = GatewayProcess.Start(["check-sensors", $"--config={file}"]);
+
+        Assert.Equal(1, await check.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("barn7-climate (DHT22): FAILED, NotPresent: no IIO device named dht11 for GPIO 17: add dtoverlay=dht11,gpiopin=17", check.Stdout);
+        Assert.Contains("barn7-bme280 (BME280): ok, 3.25 °C", check.Stdout);
+        Assert.Contains("1 of 2 sensor(s) gave no reading", check.Stdout);
+    }
+
+    [Fact]
     public async Task Run_Dht22WithoutItsOverlay_LogsWhatToAddToConfigTxt_AndTheOtherSensorKeepsRecording()
     {
         var bme280 = Device("bme280", ("in_temp_input", "3250"));
