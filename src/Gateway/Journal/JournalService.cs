@@ -147,6 +147,7 @@ public sealed class JournalService(
         var appended = journal.Append(_buffer.WrittenSpan);
         if (appended != sequence)
             throw new InvalidOperationException($"Journal assigned sequence {appended}, expected {sequence}: a second writer?");
+        reading.Receipt?.SetAppended(appended);
     }
 
     private void CountDurable()
@@ -156,6 +157,13 @@ public sealed class JournalService(
         counters.AddAccepted((int)(durable - Math.Max(_countedDurable, _firstSequence - 1)), time.GetUtcNow());
         _countedDurable = durable;
         JournalLog.Durable(logger, journal.Epoch, durable);
+    }
+
+    /// <summary>Whoever waits for a reading that will not be written hears so (and acknowledges nothing).</summary>
+    private void FailReceipts(string reason)
+    {
+        _held?.Receipt?.Fail(reason);
+        while (queue.Reader.TryRead(out var left)) left.Receipt?.Fail(reason);
     }
 
     /// <summary>Shutdown: append what is still queued, fsync, count, signal. Runs once.</summary>
@@ -170,6 +178,7 @@ public sealed class JournalService(
             var lost = (_held is null ? 0 : 1) + queue.Reader.Count;
             if (lost > 0)
             {
+                FailReceipts("the journal could not write it before shutdown");
                 JournalLog.LostAtShutdown(logger, lost, "the disk refused the writes");
                 counters.AddDropped("journal write failed at shutdown", lost);
             }
@@ -177,6 +186,7 @@ public sealed class JournalService(
         catch (IOException e)
         {
             JournalLog.LostAtShutdown(logger, queue.Reader.Count, e.Message);
+            FailReceipts(e.Message);
         }
         finally
         {

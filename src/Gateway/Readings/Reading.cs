@@ -16,4 +16,8 @@ public sealed record Reading(
     string Model,
     DateTimeOffset Timestamp,
     bool ClockSynced,
-    ClimateSample Values);
+    ClimateSample Values)
+{
+    /// <summary>Set by a producer that must know when the reading is in the journal (see <see cref="ReadingReceipt"/>).</summary>
+    public ReadingReceipt? Receipt { get; init; }
+}

@@ -69,6 +69,29 @@ public sealed class JournalServiceTests
     }
 
     [Fact]
+    public async Task Receipt_TellsTheSequenceTheReadingGot_SoItsProducerCanWaitUntilItIsDurable()
+    {
+        var uplink = new RecordingUplink();
+        await using var pipeline = new PipelineHarness(uplink, flushInterval: TimeSpan.FromSeconds(1));
+        await pipeline.StartAsync();
+        pipeline.Produce(2);
+        var receipt = new FarmGateway.Readings.ReadingReceipt();
+        var reading = new FarmGateway.Readings.Reading("esp-barn1", "ESP32", pipeline.Time.GetUtcNow(), true, new Drivers.ClimateSample(19.5))
+        {
+            Receipt = receipt,
+        };
+
+        Assert.True(pipeline.Queue.TryAdd(reading));
+        var sequence = await receipt.Appended.WaitAsync(TimeSpan.FromSeconds(10));
+        var durable = pipeline.Journal.WaitDurableAsync(sequence);
+
+        Assert.Equal(2, sequence);
+        Assert.False(durable.IsCompleted); // group commit: not yet fsynced
+        pipeline.Journal.Flush();
+        await durable.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Records_CarryTheJournalEpochAndSequenceAsTheirId()
     {
         var uplink = new RecordingUplink();
