@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using FarmGateway.Mqtt;
+using FarmGateway.Mqtt.Packets;
 using FarmGateway.Mqtt.Publishing;
 
 namespace FarmGateway.Tests.Mqtt.Publishing;
