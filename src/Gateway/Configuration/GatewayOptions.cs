@@ -33,6 +33,9 @@ public sealed class GatewayOptions
     public JournalOptions Journal { get; set; } = new();
 
     public UplinksOptions Uplinks { get; set; } = new();
+
+    /// <summary>The barn's MQTT broker: live values and Home Assistant discovery.</summary>
+    public Mqtt.MqttOptions Mqtt { get; set; } = new();
 }
 
 /// <summary>The <c>Gateway:Uplinks</c> section: one subsection per uplink kind.</summary>

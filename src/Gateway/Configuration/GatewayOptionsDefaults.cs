@@ -38,6 +38,16 @@ public sealed class GatewayOptionsDefaults : IPostConfigureOptions<GatewayOption
         api.Region = Blank(api.Region);
         api.Profile = Blank(api.Profile);
 
+        var mqtt = options.Mqtt;
+        mqtt.Broker.Host = Blank(mqtt.Broker.Host);
+        mqtt.Broker.Username = Blank(mqtt.Broker.Username);
+        mqtt.Broker.Password = string.IsNullOrEmpty(mqtt.Broker.Password) ? null : mqtt.Broker.Password;
+        mqtt.Broker.CaFile = Blank(mqtt.Broker.CaFile);
+        mqtt.Broker.CertificateFile = Blank(mqtt.Broker.CertificateFile);
+        mqtt.Broker.PrivateKeyFile = Blank(mqtt.Broker.PrivateKeyFile);
+        mqtt.Broker.ClientId = Blank(mqtt.Broker.ClientId) ?? $"farm-gateway-{options.Id}";
+        mqtt.Publish.TopicPrefix = Blank(mqtt.Publish.TopicPrefix)?.Trim('/') ?? $"farm/{options.Id}";
+
         foreach (var sensor in options.Sensors)
         {
             sensor.Name = Blank(sensor.Name);

@@ -59,6 +59,7 @@ public static class GatewayHost
             .AddJournal()
             .AddUplinks(load.Options!)
             .AddSources()
+            .AddMqtt(load.Options!)
             .AddSystemdNotify();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         configure?.Invoke(builder.Services);

@@ -98,11 +98,28 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IClockState, KernelClockState>();
         services.AddSingleton<ISensorFactory, SensorFactory>();
         services.AddSingleton<SensorHealthRegistry>();
+        services.AddSingleton<LatestReadings>();
         services.AddHostedService<SourcesService>();
         return services;
     }
 
     /// <summary>Added last: its "started" hook fires after every other service started.</summary>
+    /// <summary>The barn broker connection and what uses it; nothing at all when MQTT is off.</summary>
+    public static IServiceCollection AddMqtt(this IServiceCollection services, GatewayOptions options)
+    {
+        if (!options.Mqtt.Enabled) return services;
+        services.AddSingleton<Mqtt.BarnBroker>();
+        if (options.Mqtt.Publish.Enabled) services.AddSingleton<IHostedService, Mqtt.Publishing.LivePublisher>();
+        if (options.Mqtt.Ingest.Count > 0)
+        {
+            services.AddSingleton<Mqtt.Ingest.DurableCommit>();
+            services.AddSingleton<IHostedService, Mqtt.Ingest.MqttIngestService>();
+        }
+        // After its users, so they have registered their handlers when it connects.
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Mqtt.BarnBroker>());
+        return services;
+    }
+
     public static IServiceCollection AddSystemdNotify(this IServiceCollection services)
     {
         services.AddSingleton<ISystemdNotifier>(_ => SystemdNotifier.FromEnvironment());

@@ -23,6 +23,7 @@ public sealed class SourcesService(
     ReadingQueue queue,
     GatewayCounters counters,
     SensorHealthRegistry health,
+    LatestReadings latest,
     IClockState clock,
     TimeProvider time,
     ILogger<SourcesService> logger) : BackgroundService
@@ -39,6 +40,11 @@ public sealed class SourcesService(
         {
             if (sources.Count == 0) SourcesLog.NoSensors(logger);
             await Task.WhenAll(sources.Select(s => PollAsync(s, stoppingToken)));
+            // Other producers (MQTT ingest) write to the queue too: it closes when the host stops, not when the sensors run out.
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
         finally
         {
@@ -116,6 +122,7 @@ public sealed class SourcesService(
             var reading = new Reading(source.Name, source.Model, now, clock.IsSynchronized, accepted);
             if (!queue.TryAdd(reading) && _throttle.ShouldLog("queue", out suppressed))
                 SourcesLog.QueueFull(logger, source.Name, suppressed);
+            latest.Set(reading);
             var failuresBefore = sensorHealth.ConsecutiveFailures;
             if (sensorHealth.Succeeded(accepted, now) == SensorState.Failed)
                 SourcesLog.SensorRecovered(logger, source.Name, source.Model, failuresBefore);

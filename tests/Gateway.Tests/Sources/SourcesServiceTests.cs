@@ -39,7 +39,7 @@ public sealed class SourcesServiceTests : IAsyncLifetime
     private async Task Start(ISensorFactory factory, params SensorOptions[] sensors)
     {
         var options = TestOptions.Gateway(_dir.Path, o => o.Sensors = [.. sensors]);
-        _service = new SourcesService(Options.Create(options), factory, _queue, _counters, _health, new FixedClock(false), _time, _logger);
+        _service = new SourcesService(Options.Create(options), factory, _queue, _counters, _health, new LatestReadings(), new FixedClock(false), _time, _logger);
         await _service.StartAsync(CancellationToken.None);
     }
 
