@@ -54,4 +54,38 @@ public sealed class MqttOptionsValidationTests : IDisposable
         Assert.Contains(result.Errors, e => e.Key == "Gateway:Mqtt:Broker:Username" && e.Message.Contains("a Password needs a Username"));
         Assert.DoesNotContain(result.Errors, e => e.ToString().Contains("secret", StringComparison.Ordinal));
     }
+
+    private ConfigLoadResult Ingest(params string[] args) =>
+        ConfigLoad.Run(_temp, ["--Gateway:Id=barn-3", "--Gateway:Mqtt:Ingest:0:Topic=esp/+/sensor", "--Gateway:Mqtt:Ingest:0:SensorFromTopicLevel=2", .. args]);
+
+    [Fact]
+    public void Ingest_AloneTurnsMqttOn_WithAPersistentSession()
+    {
+        var options = ConfigLoad.Valid(Ingest());
+
+        Assert.True(options.Mqtt.Enabled);
+        Assert.False(options.Mqtt.Publish.Enabled);
+        Assert.False(options.Mqtt.Broker.ToClientOptions(null, persistentSession: options.Mqtt.Ingest.Count > 0).CleanSession);
+        Assert.Equal(FarmGateway.Mqtt.Ingest.IngestFormat.Json, options.Mqtt.Ingest[0].Format);
+    }
+
+    [Theory]
+    [InlineData("--Gateway:Mqtt:Ingest:0:SensorFromTopicLevel=4", "Gateway:Mqtt:Ingest:0:SensorFromTopicLevel", "4", "one of the 3 level(s) of esp/+/sensor")]
+    [InlineData("--Gateway:Mqtt:Ingest:0:Topic=esp/+/x#", "Gateway:Mqtt:Ingest:0:Topic", "esp/+/x#", "'#' must be a whole level and the last one")]
+    [InlineData("--Gateway:Mqtt:Ingest:0:Format=Number", "Gateway:Mqtt:Ingest:0:Metric", null, "with Format Number say which metric")]
+    [InlineData("--Gateway:Mqtt:Ingest:0:Metric=Co2", "Gateway:Mqtt:Ingest:0:Metric", "Co2", "applies only to Format Number")]
+    public void Ingest_BadRule_IsNamedWithWhatIsAllowed(string arg, string key, string? value, string allowed)
+    {
+        var problem = ConfigLoad.SingleError(Ingest(arg), key, value);
+        Assert.Contains(allowed, problem.Message);
+    }
+
+    [Fact]
+    public void Ingest_FilterThatMatchesTheGatewaysOwnLiveTopics_IsRefused()
+    {
+        var problem = ConfigLoad.SingleError(
+            Ingest("--Gateway:Mqtt:Ingest:0:Topic=farm/+/+/state", "--Gateway:Mqtt:Publish:Enabled=true"),
+            "Gateway:Mqtt:Ingest:0:Topic", "farm/+/+/state");
+        Assert.Contains("also matches the gateway's own live topics below farm/barn-3", problem.Message);
+    }
 }
