@@ -2,6 +2,7 @@ using FarmGateway.Journal;
 using FarmGateway.Sources;
 using FarmGateway.Uplinks.ApiGateway;
 using FarmGateway.Uplinks.File;
+using FarmGateway.Uplinks.IotCore;
 using FarmGateway.Uplinks.Kinesis;
 
 namespace FarmGateway.Configuration;
@@ -47,5 +48,8 @@ public sealed class UplinksOptions
 
     public ApiGatewayUplinkOptions ApiGateway { get; set; } = new();
 
-    public bool AnyEnabled => File.Enabled || Kinesis.Enabled || ApiGateway.Enabled;
+    /// <summary>MQTT to AWS IoT Core with an X.509 client certificate.</summary>
+    public IotCoreUplinkOptions IotCore { get; set; } = new();
+
+    public bool AnyEnabled => File.Enabled || Kinesis.Enabled || ApiGateway.Enabled || IotCore.Enabled;
 }

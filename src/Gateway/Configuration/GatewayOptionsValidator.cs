@@ -39,9 +39,10 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
         CheckFileUplink(problems, options.Uplinks.File);
         CheckKinesis(problems, options.Uplinks.Kinesis);
         CheckApiGateway(problems, options.Uplinks.ApiGateway);
+        CheckIotCore(problems, options.Uplinks.IotCore);
         CheckMqtt(problems, options.Mqtt);
         if (!options.Uplinks.AnyEnabled)
-            problems.Add(new($"{g}:Uplinks", null, "no uplink is enabled, readings would go nowhere; enable at least one of File (the local default), Kinesis, ApiGateway"));
+            problems.Add(new($"{g}:Uplinks", null, "no uplink is enabled, readings would go nowhere; enable at least one of File (the local default), Kinesis, ApiGateway, IotCore"));
         return problems;
     }
 

@@ -8,6 +8,7 @@ using FarmGateway.Uplinks;
 using FarmGateway.Uplinks.ApiGateway;
 using FarmGateway.Uplinks.Aws;
 using FarmGateway.Uplinks.File;
+using FarmGateway.Uplinks.IotCore;
 using FarmGateway.Uplinks.Kinesis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -67,6 +68,9 @@ public static class ServiceCollectionExtensions
             AddUplink(services, sp => new ApiGatewayUplink(uplinks.ApiGateway, CloudTransport(),
                 uplinks.ApiGateway.Auth == ApiGatewayAuth.Iam ? new AwsCredentialSource(uplinks.ApiGateway.Profile) : null,
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApiGatewayUplink>>()));
+        if (uplinks.IotCore.Enabled)
+            AddUplink(services, sp => new IotCoreUplink(uplinks.IotCore, options.Id!,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IotCoreUplink>>()));
         return services;
     }
 
