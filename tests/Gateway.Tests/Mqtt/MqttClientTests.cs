@@ -1,3 +1,9 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using FarmGateway.Mqtt.Client;
 using FarmGateway.Mqtt.Packets;
@@ -10,12 +16,15 @@ public sealed class MqttClientTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static MqttClient Create(FakeMqttBroker broker, TimeProvider? time = null, Action<MqttClientOptions>? configure = null)
+    private static MqttClient Create(FakeMqttBroker broker, TimeProvider? time = null, Action<MqttClientOptions>? configure = null) =>
+        Create(broker.Port, new CapturingLogger<MqttClient>(), time, configure);
+
+    private static MqttClient Create(int port, CapturingLogger<MqttClient> log, TimeProvider? time = null, Action<MqttClientOptions>? configure = null)
     {
         var options = new MqttClientOptions
         {
             Host = "127.0.0.1",
-            Port = broker.Port,
+            Port = port,
             ClientId = "unit",
             CleanSession = false,
             KeepAlive = TimeSpan.Zero,
@@ -23,7 +32,7 @@ public sealed class MqttClientTests
             ReconnectDelayMax = TimeSpan.FromMilliseconds(50),
         };
         configure?.Invoke(options);
-        return new MqttClient(options, time ?? TimeProvider.System, new CapturingLogger<MqttClient>());
+        return new MqttClient(options, time ?? TimeProvider.System, log);
     }
 
     [Fact]
@@ -213,5 +222,260 @@ public sealed class MqttClientTests
         Assert.Contains("MaxInFlight 0", error.Message);
         Assert.Contains("need Tls true", error.Message);
         Assert.DoesNotContain("\"p\"", error.Message);
+    }
+
+    // Stopping while a connection attempt waits on a silent server: it must end the attempt at
+    // once (event 5004), not sit out the 5 s safety net (event 5009) or the 10 s ConnectTimeout.
+    // The fake clock keeps the ConnectTimeout from firing, so only the stop can end the attempt.
+
+    [Fact]
+    public async Task StopAsync_WhileWaitingForConnAck_EndsTheAttemptAtOnce()
+    {
+        await using var broker = new FakeMqttBroker();
+        var log = new CapturingLogger<MqttClient>();
+        await using var client = Create(broker.Port, log, new FakeTimeProvider());
+        await client.StartAsync();
+        await broker.AcceptAsync(Timeout); // CONNECT read; no CONNACK ever
+
+        await StopsPromptly(client, log);
+    }
+
+    [Fact]
+    public async Task StopAsync_WhileWaitingForConnAckAfterTlsHandshake_EndsTheAttemptAtOnce()
+    {
+        await using var server = await SilentTlsServer.StartAsync(handshake: true);
+        var log = new CapturingLogger<MqttClient>();
+        await using var client = Create(server.Port, log, new FakeTimeProvider(), server.Configure);
+        await client.StartAsync();
+        var connect = await server.ReadConnectAsync(Timeout); // handshake done, CONNECT read; no CONNACK ever
+        Assert.Equal((byte)0x10, connect);
+
+        await StopsPromptly(client, log);
+    }
+
+    [Fact]
+    public async Task StopAsync_DuringTlsHandshake_EndsTheAttemptAtOnce()
+    {
+        await using var server = await SilentTlsServer.StartAsync(handshake: false);
+        var log = new CapturingLogger<MqttClient>();
+        await using var client = Create(server.Port, log, new FakeTimeProvider(), server.Configure);
+        await client.StartAsync();
+        await server.ReadClientHelloAsync(Timeout); // the ClientHello arrived; no ServerHello ever
+
+        await StopsPromptly(client, log);
+    }
+
+    [Fact]
+    public async Task StopAsync_DuringTcpConnect_EndsTheAttemptAtOnce()
+    {
+        // A listener whose accept queue is full: Linux drops the SYN, so connect waits for its retries.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            Socket? pending = null;
+            for (var i = 0; i < 8 && pending is null; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                var connect = filler.ConnectAsync(IPAddress.Loopback, port);
+                if (await Task.WhenAny(connect, Task.Delay(300)) != connect) pending = filler;
+            }
+            Assert.True(pending is not null, "the accept queue never filled up, so a connect cannot be made to hang here");
+
+            var log = new CapturingLogger<MqttClient>();
+            await using var client = Create(port, log, new FakeTimeProvider());
+            await client.StartAsync();
+            await Eventually.True(() => log.Messages(5008).Any(), "the connection attempt", Timeout);
+            await Task.Delay(200); // into ConnectAsync
+
+            await StopsPromptly(client, log);
+        }
+        finally
+        {
+            foreach (var filler in fillers) filler.Dispose();
+        }
+    }
+
+    // The end of a TLS handshake (the server's last flight processed, the certificate validated)
+    // does not look at the token, so a stop or timeout that lands then finds the handshake
+    // finished and the CONNECT not yet written. The client first reads its clock when it builds
+    // the connection, just there (after TCP and TLS, before CONNECT): the clocks below make the
+    // stop or the timeout land at that moment every time.
+
+    [Fact]
+    public async Task StopAsync_LandingAsTheTlsHandshakeFinishes_EndsTheAttemptAtOnce()
+    {
+        await using var server = await SilentTlsServer.StartAsync(handshake: true);
+        var log = new CapturingLogger<MqttClient>();
+        var clock = new ClockWithHook(new FakeTimeProvider());
+        await using var client = Create(server.Port, log, clock, server.Configure);
+        Task? stopping = null;
+        clock.OnFirstRead = () => stopping = client.StopAsync();
+
+        await client.StartAsync();
+        await Eventually.True(() => Volatile.Read(ref stopping) is not null, "the stop as the handshake finishes", Timeout);
+        var watch = Stopwatch.StartNew();
+        await stopping!.WaitAsync(Timeout);
+
+        Assert.Empty(log.Messages(5009));
+        Assert.Single(log.Messages(5004));
+        Assert.Equal(MqttClientState.Stopped, client.State);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"StopAsync took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task ConnectTimeout_ExpiringAsTheHandshakeFinishes_FailsTheAttemptWithTheReason()
+    {
+        await using var broker = new FakeMqttBroker();
+        var log = new CapturingLogger<MqttClient>();
+        var time = new FakeTimeProvider();
+        var clock = new ClockWithHook(time) { OnFirstRead = () => time.Advance(TimeSpan.FromSeconds(10)) };
+        await using var client = Create(broker.Port, log, clock);
+
+        await client.StartAsync();
+
+        await Eventually.True(() => client.LastError is not null, "the attempt to fail", Timeout);
+        Assert.Equal("CONNECT/CONNACK did not finish within 10 s", client.LastError);
+    }
+
+    private sealed class ClockWithHook(FakeTimeProvider inner) : TimeProvider
+    {
+        private Action? _onFirstRead;
+
+        /// <summary>Runs (once, on the reading thread) the first time the timestamp is read.</summary>
+        public Action? OnFirstRead
+        {
+            get => _onFirstRead;
+            set => _onFirstRead = value;
+        }
+
+        public override long GetTimestamp()
+        {
+            Interlocked.Exchange(ref _onFirstRead, null)?.Invoke();
+            return inner.GetTimestamp();
+        }
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime, period);
+    }
+
+    private static async Task StopsPromptly(MqttClient client, CapturingLogger<MqttClient> log)
+    {
+        Assert.Equal(MqttClientState.Connecting, client.State);
+        var watch = Stopwatch.StartNew();
+        await client.StopAsync().WaitAsync(Timeout);
+        watch.Stop();
+
+        Assert.Empty(log.Messages(5009));
+        Assert.Single(log.Messages(5004));
+        Assert.Equal(MqttClientState.Stopped, client.State);
+        Assert.Equal(1, client.ConnectionAttempts);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"StopAsync took {watch.Elapsed}");
+    }
+
+    /// <summary>
+    /// A TLS server on loopback with a self-signed certificate for "localhost" that either completes
+    /// the handshake and then reads but never answers, or never answers the ClientHello at all.
+    /// </summary>
+    private sealed class SilentTlsServer : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly X509Certificate2 _certificate;
+        private readonly string _caFile;
+        private readonly bool _handshake;
+        private readonly TaskCompletionSource<Stream> _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _stop = new();
+        private Task _serve = Task.CompletedTask;
+
+        private SilentTlsServer(X509Certificate2 certificate, string caFile, bool handshake)
+        {
+            _certificate = certificate;
+            _caFile = caFile;
+            _handshake = handshake;
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public static async Task<SilentTlsServer> StartAsync(bool handshake)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            request.CertificateExtensions.Add(names.Build());
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            // A PKCS#12 round trip: an ephemeral key is not usable by every TLS backend.
+            var certificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+            var caFile = Path.Combine(Path.GetTempPath(), $"mqtt-silent-{Guid.NewGuid():N}.pem");
+            await File.WriteAllTextAsync(caFile, certificate.ExportCertificatePem());
+            var server = new SilentTlsServer(certificate, caFile, handshake);
+            server._listener.Start();
+            server._serve = server.ServeAsync();
+            return server;
+        }
+
+        public void Configure(MqttClientOptions options)
+        {
+            options.Host = "localhost";
+            options.Tls = true;
+            options.CaFile = _caFile;
+        }
+
+        /// <summary>The first byte of what the client wrote after the handshake.</summary>
+        public async Task<byte> ReadConnectAsync(TimeSpan timeout) => await ReadByteAsync(timeout);
+
+        /// <summary>The first byte of the ClientHello record (0x16, handshake).</summary>
+        public async Task ReadClientHelloAsync(TimeSpan timeout) => Assert.Equal((byte)0x16, await ReadByteAsync(timeout));
+
+        private async Task<byte> ReadByteAsync(TimeSpan timeout)
+        {
+            var stream = await _accepted.Task.WaitAsync(timeout);
+            var buffer = new byte[1];
+            using var cancel = new CancellationTokenSource(timeout);
+            await stream.ReadExactlyAsync(buffer, cancel.Token);
+            return buffer[0];
+        }
+
+        private async Task ServeAsync()
+        {
+            try
+            {
+                var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                Stream stream = new NetworkStream(socket, ownsSocket: true);
+                if (_handshake)
+                {
+                    var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                    stream = ssl;
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, _stop.Token);
+                }
+                _accepted.TrySetResult(stream);
+            }
+            catch (Exception e)
+            {
+                _accepted.TrySetException(e);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _serve;
+            if (_accepted.Task.IsCompletedSuccessfully) await (await _accepted.Task).DisposeAsync();
+            _certificate.Dispose();
+            _stop.Dispose();
+            File.Delete(_caFile);
+        }
     }
 }

@@ -55,12 +55,16 @@ internal sealed class MqttConnection : IAsyncDisposable
     /// <summary>
     /// TCP, TLS, CONNECT and an accepting CONNACK within <see cref="MqttClientOptions.ConnectTimeout"/>.
     /// Throws <see cref="MqttConnectionException"/> with the reason, or OperationCanceledException for <paramref name="stop"/>.
+    /// Stop and the timeout end the attempt at once at every stage: besides the token each stage is
+    /// given, the socket is closed when either fires, since a stage may not be looking at its token
+    /// then (the end of a TLS handshake, certificate validation included, runs to completion).
     /// </summary>
     public static async Task<MqttConnection> OpenAsync(MqttClientOptions options, MqttConnectPacket connect, int generation, TimeProvider time, CancellationToken stop)
     {
         using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var closeOnCancel = linked.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
         Stream? stream = null;
         MqttTlsSetup? tls = null;
         MqttConnection? connection = null;
@@ -80,16 +84,30 @@ internal sealed class MqttConnection : IAsyncDisposable
             stage = "CONNECT/CONNACK";
             connection = new MqttConnection(socket, stream, generation, options.MaxPacketBytes, time, tls?.HasClientCertificate == true);
             if (!await connection.WriteAsync(MqttPacketEncoder.Connect(connect), linked.Token))
+            {
+                // Not written because the token fired first: the connection is still open, so its Closed would never come.
+                linked.Token.ThrowIfCancellationRequested();
                 throw new MqttConnectionException(await connection.Closed + connection.ClientCertificateHint());
+            }
             var answer = await connection.ReadPacketAsync(linked.Token);
             if (answer is not MqttConnAckPacket connAck)
                 throw new MqttConnectionException($"protocol error: the broker answered CONNECT with {answer.GetType().Name} instead of CONNACK");
             if (connAck.ReturnCode != 0) throw new MqttConnectionException(MqttConnectRefusal.Describe(connAck.ReturnCode));
+            // Waits for a running callback: once it returns, the socket is either closed (and that counts as cancelled) or stays open.
+            closeOnCancel.Dispose();
+            linked.Token.ThrowIfCancellationRequested();
             connection.SessionPresent = connAck.SessionPresent;
             connection._accepted = true;
             return connection;
         }
-        catch (Exception e) when (e is not MqttConnectionException && !stop.IsCancellationRequested)
+        catch (Exception e) when (stop.IsCancellationRequested)
+        {
+            // Whatever closing the socket made the stage throw, the caller sees the stop.
+            await Cleanup();
+            if (e is OperationCanceledException) throw;
+            throw new OperationCanceledException("stopped during the connection attempt", e, stop);
+        }
+        catch (Exception e) when (e is not MqttConnectionException || linked.IsCancellationRequested)
         {
             await Cleanup();
             throw new MqttConnectionException(Explain(e), e);
@@ -101,6 +119,7 @@ internal sealed class MqttConnection : IAsyncDisposable
         }
         finally
         {
+            closeOnCancel.Dispose();
             tls?.Dispose();
         }
 
@@ -113,7 +132,8 @@ internal sealed class MqttConnection : IAsyncDisposable
 
         string Explain(Exception e) => e switch
         {
-            OperationCanceledException => $"{stage} did not finish within {options.ConnectTimeout.TotalSeconds:0.#} s",
+            // The timeout fired (stop is handled above); the stage ends with whatever closing the socket made it throw.
+            _ when e is OperationCanceledException || linked.IsCancellationRequested => $"{stage} did not finish within {options.ConnectTimeout.TotalSeconds:0.#} s",
             SocketException s => $"TCP connect failed: {Describe(s.SocketErrorCode)} ({s.Message})",
             AuthenticationException when tls?.ValidationProblem is { } problem => problem,
             AuthenticationException a => $"TLS handshake failed: {Innermost(a)}",
