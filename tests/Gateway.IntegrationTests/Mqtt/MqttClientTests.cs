@@ -151,8 +151,17 @@ public sealed class MqttClientTests
         for (var i = 0; i < 20; i++) await Task.Yield();
         Assert.Equal(1, client.ConnectionAttempts); // no time passed: no second attempt
 
-        time.Advance(TimeSpan.FromSeconds(1.5));
-        await Eventually.True(() => client.ConnectionAttempts == 2, "a second attempt after the backoff", Timeout);
+        // The backoff timer may be armed a moment after LastError is set: move the clock in small
+        // steps until the second attempt, and check it came only after the backoff (200 ms, -20 % jitter).
+        var advanced = TimeSpan.Zero;
+        await Eventually.True(() =>
+        {
+            if (client.ConnectionAttempts >= 2) return true;
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            advanced += TimeSpan.FromMilliseconds(20);
+            return false;
+        }, "a second attempt after the backoff", Timeout);
+        Assert.InRange(advanced, TimeSpan.FromMilliseconds(160), TimeSpan.FromSeconds(2));
     }
 
     [Fact]
