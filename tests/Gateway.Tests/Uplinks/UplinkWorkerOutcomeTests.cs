@@ -73,11 +73,8 @@ public sealed class UplinkWorkerOutcomeTests
         Assert.All(uplink.Requests.Skip(1), r => Assert.Equal([0L], Sequences(r)));
 
         Volatile.Write(ref stillFailing, false);
-        for (var i = 0; i < 10 && uplink.Delivered.Count < 4; i++)
-        {
-            pipeline.Time.Advance(TimeSpan.FromSeconds(2.5));
-            await Eventually.True(() => uplink.Attempts >= 2 + i || uplink.Delivered.Count == 4, "next attempt");
-        }
+        // The backoff timer may be armed a moment after the failed attempt: move the clock in steps.
+        await pipeline.AdvanceUntil(() => uplink.Delivered.Count == 4, "record 0 delivered after the backoff", stepSeconds: 0.5);
         await Eventually.True(() => Acked(pipeline) == 3, "cursor past all four");
         Assert.Equal([1L, 2, 3, 0], Sequences(uplink.Delivered));
     }
@@ -271,8 +268,7 @@ public sealed class UplinkWorkerOutcomeTests
         await Task.Delay(50);
         Assert.Empty(uplink.Requests);
 
-        pipeline.Time.Advance(TimeSpan.FromSeconds(1.1));
-        await Eventually.True(() => uplink.Requests.Count == 1, "sent at the batch interval");
+        await pipeline.AdvanceUntil(() => uplink.Requests.Count == 1, "sent at the batch interval", stepSeconds: 0.1, maxSteps: 30);
         Assert.Equal([0L, 1, 2], Sequences(uplink.Requests[0]));
 
         pipeline.Produce(4); // a full batch does not wait
