@@ -3,39 +3,57 @@ using FarmGateway.Journal;
 namespace FarmGateway.Mqtt.Ingest;
 
 /// <summary>
-/// Group commit on demand for readings someone is waiting on: the first request starts a short
-/// window, and one fsync at its end makes everything appended so far durable. The journal's own
-/// FlushInterval is sized for sensors (one fsync a second spares the SD card); a broker that
-/// waits for each PUBACK cannot wait that long per window of in-flight messages.
+/// Group commit on demand for readings someone is waiting on (MQTT ingest acknowledges only
+/// durable readings). The journal's own FlushInterval is sized for sensors (one fsync a second
+/// spares the SD card); a broker that sends 20 messages and then waits for their PUBACKs
+/// cannot wait that long. Here an fsync starts as soon as one is asked for and none is running;
+/// whatever is asked for while it runs is covered by one more fsync right after, so the groups
+/// grow with the load and an idle gateway pays one fsync per message at most.
 /// </summary>
-public sealed class DurableCommit(DiskJournal journal, TimeProvider time)
+public sealed class DurableCommit(DiskJournal journal)
 {
-    /// <summary>How long requests gather before the fsync.</summary>
-    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(5);
+    private const int Idle = 0, Running = 1, RunningWithMore = 2;
+    private int _state;
 
-    private int _scheduled;
-
-    /// <summary>Waits until <paramref name="sequence"/> is durable, asking for an early fsync.</summary>
+    /// <summary>Waits until <paramref name="sequence"/> is durable, asking for an fsync.</summary>
     public Task WaitAsync(long sequence, CancellationToken cancellationToken)
     {
         var durable = journal.WaitDurableAsync(sequence, cancellationToken);
-        if (!durable.IsCompleted && Interlocked.Exchange(ref _scheduled, 1) == 0) _ = FlushSoonAsync();
+        if (!durable.IsCompleted) Request();
         return durable;
     }
 
-    private async Task FlushSoonAsync()
+    private void Request()
     {
-        try
+        while (true)
         {
-            await Task.Delay(Window, time);
-            Interlocked.Exchange(ref _scheduled, 0);
-            journal.Flush();
+            switch (Volatile.Read(ref _state))
+            {
+                case Idle when Interlocked.CompareExchange(ref _state, Running, Idle) == Idle:
+                    _ = Task.Run(FlushWhileAsked);
+                    return;
+                case Running when Interlocked.CompareExchange(ref _state, RunningWithMore, Running) == Running:
+                case RunningWithMore:
+                    return;
+            }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
+    }
+
+    private void FlushWhileAsked()
+    {
+        while (true)
         {
-            // The waiters stay pending until a later flush succeeds (the journal keeps the
-            // records buffered); the ingest acknowledges nothing meanwhile.
-            Interlocked.Exchange(ref _scheduled, 0);
+            try
+            {
+                journal.Flush();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The waiters stay pending until a later flush succeeds (the journal keeps the
+                // records buffered); the ingest acknowledges nothing meanwhile.
+            }
+            if (Interlocked.CompareExchange(ref _state, Running, RunningWithMore) == RunningWithMore) continue;
+            if (Interlocked.CompareExchange(ref _state, Idle, Running) == Running) return;
         }
     }
 }

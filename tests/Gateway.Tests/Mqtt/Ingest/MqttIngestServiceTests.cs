@@ -37,7 +37,7 @@ public sealed class MqttIngestServiceTests : IAsyncDisposable
         _journal = DiskJournal.Open(_dir.Combine("journal"), new JournalOptions(), _time);
         _queue = new ReadingQueue(_counters);
         _broker = new BarnBroker(options, _time, NullLogger<BarnBroker>.Instance);
-        _ingest = new MqttIngestService(_broker, options, _queue, new DurableCommit(_journal, _time), _counters, new SyncedClock(), _time, _logger);
+        _ingest = new MqttIngestService(_broker, options, _queue, new DurableCommit(_journal), _counters, new SyncedClock(), _time, _logger);
     }
 
     public async ValueTask DisposeAsync()
