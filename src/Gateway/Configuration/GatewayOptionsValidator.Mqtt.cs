@@ -38,8 +38,8 @@ public sealed partial class GatewayOptionsValidator
             if (string.IsNullOrWhiteSpace(rule.Model) || rule.Model.Length > 32 || rule.Model.Any(char.IsControl))
                 problems.Add(new($"{key}:Model", rule.Model, "must be 1 to 32 printable characters"));
             // The gateway's own live topics must not come back in as readings.
-            if (mqtt.Publish.Enabled && mqtt.Publish.TopicPrefix is { } prefix
-                && (MqttTopic.Matches(topic, $"{prefix}/sensor/state") || MqttTopic.Matches(topic, $"{prefix}/health")))
+            if (mqtt.Publish.TopicPrefix is { } prefix
+                && new[] { $"{prefix}/sensor/state", $"{prefix}/health", $"{prefix}/status", $"{prefix}/alarm" }.Any(own => MqttTopic.Matches(topic, own)))
                 problems.Add(new($"{key}:Topic", topic, $"also matches the gateway's own live topics below {prefix}; pick a filter that does not"));
         }
     }
@@ -71,11 +71,14 @@ public sealed partial class GatewayOptionsValidator
         if (b.KeepAlive < MinKeepAlive || b.KeepAlive > MaxKeepAlive || b.KeepAlive.Ticks % TimeSpan.TicksPerSecond != 0)
             problems.Add(new($"{broker}:KeepAlive", Duration(b.KeepAlive), $"must be whole seconds between {Duration(MinKeepAlive)} and {Duration(MaxKeepAlive)}"));
 
+        if (b.Username is { } user && MqttString.Check(user) is { } userProblem)
+            problems.Add(new($"{broker}:Username", user, userProblem));
         CheckIngest(problems, mqtt);
-        if (!mqtt.Publish.Enabled) return;
         var p = mqtt.Publish;
+        // The availability topic (the last will) is below the prefix even when only ingest is on.
         if (p.TopicPrefix is { } prefix && MqttTopic.CheckName(prefix) is { } prefixProblem)
             problems.Add(new($"{publish}:TopicPrefix", prefix, $"{prefixProblem}; e.g. farm/barn-3"));
+        if (!p.Enabled) return;
         if (MqttTopic.CheckName(p.DiscoveryPrefix) is { } discoveryProblem)
             problems.Add(new($"{publish}:DiscoveryPrefix", p.DiscoveryPrefix, $"{discoveryProblem}; Home Assistant's default is homeassistant"));
         if (p.HealthInterval < MinHealthInterval || p.HealthInterval > MaxHealthInterval)

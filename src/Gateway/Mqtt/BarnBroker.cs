@@ -25,10 +25,12 @@ public sealed class BarnBroker : IHostedService, IAsyncDisposable
     private readonly List<Func<bool, CancellationToken, ValueTask>> _connected = [];
     private readonly List<(string Filter, Func<MqttIncomingMessage, ValueTask> Handler)> _routes = [];
     private readonly ILogger<BarnBroker> _logger;
+    private readonly Diagnostics.LogThrottle _throttle;
 
     public BarnBroker(IOptions<GatewayOptions> options, TimeProvider time, ILogger<BarnBroker> logger)
     {
         _logger = logger;
+        _throttle = new Diagnostics.LogThrottle(time, TimeSpan.FromMinutes(1));
         var mqtt = options.Value.Mqtt;
         Topics = new LiveTopics(mqtt.Publish.TopicPrefix!);
         var will = new MqttWillMessage(Topics.Availability, Offline, MqttQos.AtLeastOnce, Retain: true);
@@ -98,6 +100,12 @@ public sealed class BarnBroker : IHostedService, IAsyncDisposable
                 break;
             }
         }
-        return handler?.Invoke(message) ?? ValueTask.CompletedTask;
+        if (handler is null)
+        {
+            // A persistent session keeps subscriptions of filters since removed from the configuration.
+            if (_throttle.ShouldLog(message.Topic, out var suppressed)) MqttPublishLog.Unrouted(_logger, message.Topic, suppressed);
+            return ValueTask.CompletedTask;
+        }
+        return handler(message);
     }
 }

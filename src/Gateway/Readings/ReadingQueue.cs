@@ -18,11 +18,20 @@ public sealed class ReadingQueue(GatewayCounters counters)
 
     public ChannelReader<Reading> Reader => _channel.Reader;
 
-    /// <summary>Offers a reading; false (and counted) when the queue is full or closed.</summary>
-    public bool TryAdd(Reading reading)
+    /// <summary>
+    /// Offers a reading; false when the queue is full or closed, counted as produced and dropped
+    /// unless <paramref name="countRefusal"/> is false: a producer that gets the reading again
+    /// (MQTT ingest: the broker redelivers what was not acknowledged) loses nothing.
+    /// </summary>
+    public bool TryAdd(Reading reading, bool countRefusal = true)
     {
+        if (_channel.Writer.TryWrite(reading))
+        {
+            counters.AddProduced();
+            return true;
+        }
+        if (!countRefusal) return false;
         counters.AddProduced();
-        if (_channel.Writer.TryWrite(reading)) return true;
         counters.AddDropped(DropReason);
         return false;
     }

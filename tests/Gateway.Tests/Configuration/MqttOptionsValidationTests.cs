@@ -88,4 +88,11 @@ public sealed class MqttOptionsValidationTests : IDisposable
             "Gateway:Mqtt:Ingest:0:Topic", "farm/+/+/state");
         Assert.Contains("also matches the gateway's own live topics below farm/barn-3", problem.Message);
     }
+
+    [Fact]
+    public void Ingest_Alone_StillChecksTheTopicPrefix_ItHoldsTheLastWill()
+    {
+        var problem = ConfigLoad.SingleError(Ingest("--Gateway:Mqtt:Publish:TopicPrefix=farm/#"), "Gateway:Mqtt:Publish:TopicPrefix", "farm/#");
+        Assert.Contains("wildcard", problem.Message);
+    }
 }

@@ -404,8 +404,12 @@ public sealed class MqttClient : IAsyncDisposable
                     handled = Task.FromException(e);
                 }
                 // Bounded: a handler that never completes holds the dispatch, not the memory.
-                await _handled.Writer.WriteAsync((packet, connection, handled));
+                await _handled.Writer.WriteAsync((packet, connection, handled), _stop.Token);
             }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopping with the acknowledgement queue full: the rest stays unacknowledged.
         }
         finally
         {

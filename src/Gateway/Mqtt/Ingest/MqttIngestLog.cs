@@ -13,4 +13,7 @@ internal static partial class MqttIngestLog
 
     [LoggerMessage(5102, LogLevel.Warning, "MQTT message on {Topic} dropped: {Reason} ({Suppressed} more from this topic not logged)")]
     public static partial void Refused(ILogger logger, string topic, string reason, int suppressed);
+
+    [LoggerMessage(5103, LogLevel.Debug, "MQTT retained message on {Topic} skipped: the broker replays a node's last value on subscribe, it is not a new reading")]
+    public static partial void RetainedSkipped(ILogger logger, string topic);
 }

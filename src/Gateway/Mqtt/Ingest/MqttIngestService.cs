@@ -17,7 +17,10 @@ namespace FarmGateway.Mqtt.Ingest;
 /// only once its reading is durable: a crash at any moment loses nothing the broker considers
 /// delivered (it delivers the unacknowledged ones again). A payload that cannot be a reading is
 /// counted with its reason, logged at most once a minute per topic, acknowledged and dropped:
-/// sending it again would not make it better.
+/// sending it again would not make it better. Retained messages (a node's last value, replayed
+/// by the broker at every subscribe) are skipped. A reading's time is the node's ts when it has
+/// one, otherwise when the gateway received it: readings a broker queued while the gateway was
+/// down get their delivery time unless the node sends ts.
 /// </summary>
 public sealed partial class MqttIngestService : Microsoft.Extensions.Hosting.IHostedService
 {
@@ -59,6 +62,14 @@ public sealed partial class MqttIngestService : Microsoft.Extensions.Hosting.IHo
     /// <summary>Completes when the reading is durable (then the client acknowledges); throws to leave the message unacknowledged.</summary>
     public async ValueTask HandleAsync(MqttIngestOptions rule, MqttIncomingMessage message)
     {
+        // Retain=1 reaches a subscriber only as the replay of a node's last value when the
+        // subscription is (re)made [MQTT-3.3.1-9]: not a new reading, and it comes again at every
+        // reconnect. Live messages arrive with Retain=0 even when the node publishes retained.
+        if (message.Retain)
+        {
+            MqttIngestLog.RetainedSkipped(_logger, message.Topic);
+            return;
+        }
         var sensor = MqttTopic.Level(message.Topic, rule.SensorFromTopicLevel!.Value);
         if (sensor is null || !SensorName().IsMatch(sensor))
         {
@@ -76,7 +87,7 @@ public sealed partial class MqttIngestService : Microsoft.Extensions.Hosting.IHo
         var receipt = new ReadingReceipt();
         var reading = new Reading(sensor, rule.Model, parsed.Timestamp, _clock.IsSynchronized, parsed.Sample!.Value) { Receipt = receipt };
         // Full queue: not acknowledged; the client drops the connection and the broker delivers it again later.
-        if (!_queue.TryAdd(reading)) throw new IOException("the reading queue is full: the journal is not keeping up");
+        if (!_queue.TryAdd(reading, countRefusal: false)) throw new IOException("the reading queue is full: the journal is not keeping up");
         var sequence = await receipt.Appended;
         await _commit.WaitAsync(sequence, CancellationToken.None);
     }

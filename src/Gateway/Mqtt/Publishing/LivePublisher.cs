@@ -64,21 +64,32 @@ public sealed class LivePublisher : BackgroundService
             _discovery is null ? "off" : "on");
         using var health = new PeriodicTimer(_options.Mqtt.Publish.HealthInterval, _time);
         var healthTick = health.WaitForNextTickAsync(stoppingToken).AsTask();
+        // Each wait is made again only once it completed: a channel keeps every waiter until
+        // something is written, so a fresh wait per pass would pile up between reconnects.
+        Task<bool>? changed = null, republish = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var changed = _latest.WaitAsync(stoppingToken).AsTask();
-                var republish = _republish.Reader.WaitToReadAsync(stoppingToken).AsTask();
-                var done = await Task.WhenAny(changed, republish, healthTick);
-                if (done == healthTick)
+                changed ??= _latest.WaitAsync(stoppingToken).AsTask();
+                republish ??= _republish.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                await Task.WhenAny(changed, republish, healthTick);
+                if (healthTick.IsCompleted)
                 {
                     if (!await healthTick) return;
                     healthTick = health.WaitForNextTickAsync(stoppingToken).AsTask();
                     await PublishHealthAsync(stoppingToken);
                 }
-                if (_republish.Reader.TryRead(out _)) await PublishAllAsync(stoppingToken);
-                else if (changed.IsCompleted) await PublishStatesAsync(_latest.TakeChanged(), stoppingToken);
+                if (republish.IsCompleted)
+                {
+                    republish = null;
+                    if (_republish.Reader.TryRead(out _)) await PublishAllAsync(stoppingToken);
+                }
+                if (changed.IsCompleted)
+                {
+                    changed = null;
+                    await PublishStatesAsync(_latest.TakeChanged(), stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -16,4 +16,7 @@ internal static partial class MqttPublishLog
 
     [LoggerMessage(5053, LogLevel.Debug, "Live publish to {Topic} not done: {Status} {Reason}")]
     public static partial void PublishSkipped(ILogger logger, string topic, string status, string? reason);
+
+    [LoggerMessage(5054, LogLevel.Warning, "MQTT message on {Topic} matches no configured ingest topic and is dropped; a subscription left from an earlier configuration? ({Suppressed} more not logged)")]
+    public static partial void Unrouted(ILogger logger, string topic, int suppressed);
 }

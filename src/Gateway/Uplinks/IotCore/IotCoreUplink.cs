@@ -134,13 +134,15 @@ public sealed class IotCoreUplink : IUplink
     /// <summary>
     /// Publishes the batch in order, paced to IoT Core's rate, at most MaxInFlight unacknowledged
     /// (the client's window), and waits for the PUBACKs. A record without one when the connection
-    /// ends or <see cref="IotCoreUplinkOptions.AckTimeout"/> passes is a Retry; one the client never
+    /// ends or <see cref="IotCoreUplinkOptions.AckTimeout"/> after the last PUBLISH passes is a Retry; one the client never
     /// wrote is taken back out of its queue.
     /// </summary>
     private async Task<SendResult> PublishAsync(MqttClient client, IReadOnlyList<JournalRecord> batch, CancellationToken connectionEnded,
         CancellationToken cancellationToken)
     {
-        using var ackTimeout = new CancellationTokenSource(_options.AckTimeout, _time);
+        // AckTimeout counts from the last PUBLISH handed over: pacing a large batch at 100/s takes
+        // seconds of its own and is not the broker's silence.
+        using var ackTimeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectionEnded, ackTimeout.Token);
         var publishes = new List<Task<MqttPublishResult>>(batch.Count);
         try
@@ -155,6 +157,7 @@ public sealed class IotCoreUplink : IUplink
         {
             // The rest is not published; it is reported below.
         }
+        ackTimeout.CancelAfter(_options.AckTimeout);
         var results = await Task.WhenAll(publishes);
         cancellationToken.ThrowIfCancellationRequested();
 

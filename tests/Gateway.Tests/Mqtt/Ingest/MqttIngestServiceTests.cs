@@ -86,11 +86,39 @@ public sealed class MqttIngestServiceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Acknowledgement_ComesOnlyOnceTheReadingIsDurable()
+    {
+        var handled = _ingest.HandleAsync(_rule, Message("esp/n1/sensor", "{\"co2\":655}")).AsTask();
+        Assert.True(_queue.Reader.TryRead(out var reading));
+
+        // What the journal service does: append, then tell the receipt. The journal's own group
+        // commit is a second away; the ingest must ask for the fsync and wait for it.
+        var sequence = _journal.Append(Encoding.UTF8.GetBytes("{\"co2\":655}"));
+        Assert.Equal(-1, _journal.DurableSequence);
+        reading!.Receipt!.SetAppended(sequence);
+        await handled.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(_journal.DurableSequence >= sequence, "acknowledged before the reading was durable");
+    }
+
+    [Fact]
+    public async Task RetainedReplay_IsSkipped_NotJournaledAgainAtEveryReconnect()
+    {
+        await _ingest.HandleAsync(_rule, new MqttIncomingMessage("esp/n1/sensor", Encoding.UTF8.GetBytes("{\"temperature\":20}"),
+            MqttQos.AtLeastOnce, Retain: true, Dup: false));
+
+        Assert.Equal(0, _queue.Reader.Count);
+        Assert.Equal(0, _counters.DroppedTotal);
+    }
+
+    [Fact]
     public async Task QueueClosed_TheMessageIsNotAcknowledged()
     {
         _queue.Complete();
 
         await Assert.ThrowsAsync<IOException>(() => _ingest.HandleAsync(_rule, Message("esp/n1/sensor", "{\"temperature\":20}")).AsTask());
+        // The broker delivers it again: nothing is lost, so nothing is counted as dropped.
+        Assert.Equal(0, _counters.DroppedTotal);
     }
 
     private sealed class SyncedClock : IClockState
