@@ -209,6 +209,21 @@ public sealed class MqttClientTests
     }
 
     [Fact]
+    public async Task StartAsync_CaFileIsABundle_TheBrokersCaAnywhereInItIsTrusted()
+    {
+        await using var broker = await Mosquitto.StartAsync();
+        using var dir = new TempDirectory();
+        var bundle = dir.Combine("bundle.pem");
+        await File.WriteAllTextAsync(bundle, await File.ReadAllTextAsync(broker.Certificates.OtherCaFile) + await File.ReadAllTextAsync(broker.Certificates.CaFile));
+        var (client, log) = Create(MutualTls(broker, caFile: bundle));
+        await using var _ = client;
+
+        await client.StartAsync();
+
+        await Connected(client, log);
+    }
+
+    [Fact]
     public async Task StartAsync_MutualTls_ConnectsAndPublishes()
     {
         await using var broker = await Mosquitto.StartAsync();

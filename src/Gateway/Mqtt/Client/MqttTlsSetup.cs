@@ -12,10 +12,10 @@ namespace FarmGateway.Mqtt.Client;
 internal sealed class MqttTlsSetup : IDisposable
 {
     private readonly string _host;
-    private readonly X509Certificate2? _ca;
+    private readonly X509Certificate2Collection? _ca;
     private readonly X509Certificate2? _clientCertificate;
 
-    private MqttTlsSetup(string host, X509Certificate2? ca, X509Certificate2? clientCertificate)
+    private MqttTlsSetup(string host, X509Certificate2Collection? ca, X509Certificate2? clientCertificate)
     {
         _host = host;
         _ca = ca;
@@ -29,7 +29,7 @@ internal sealed class MqttTlsSetup : IDisposable
 
     public static MqttTlsSetup Load(MqttClientOptions options)
     {
-        X509Certificate2? ca = null;
+        X509Certificate2Collection? ca = null;
         X509Certificate2? client = null;
         try
         {
@@ -37,7 +37,10 @@ internal sealed class MqttTlsSetup : IDisposable
             {
                 try
                 {
-                    ca = X509CertificateLoader.LoadCertificateFromFile(options.CaFile);
+                    // A CA file may be a bundle (several PEM certificates): all of them are trusted.
+                    ca = [];
+                    ca.ImportFromPemFile(options.CaFile);
+                    if (ca.Count == 0) throw new CryptographicException("no PEM certificate in it");
                 }
                 catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
                 {
@@ -62,7 +65,7 @@ internal sealed class MqttTlsSetup : IDisposable
         }
         catch
         {
-            ca?.Dispose();
+            foreach (var certificate in ca ?? []) certificate.Dispose();
             client?.Dispose();
             throw;
         }
@@ -98,7 +101,8 @@ internal sealed class MqttTlsSetup : IDisposable
         }
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.Add(_ca);
+        custom.ChainPolicy.CustomTrustStore.AddRange(_ca);
+        custom.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1")); // serverAuth: a client-only certificate cannot act as the broker
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain is not null)
         {
@@ -110,7 +114,7 @@ internal sealed class MqttTlsSetup : IDisposable
             var leaf = certificate as X509Certificate2 ?? (owned = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
             return custom.Build(leaf)
                 ? null
-                : $"server certificate not trusted: {Describe(custom)} (subject: {certificate.Subject}, issuer: {certificate.Issuer}, expected CA: {_ca.Subject})";
+                : $"server certificate not trusted: {Describe(custom)} (subject: {certificate.Subject}, issuer: {certificate.Issuer}, expected CA: {string.Join(" or ", _ca.Select(c => c.Subject))})";
         }
         finally
         {
@@ -128,7 +132,7 @@ internal sealed class MqttTlsSetup : IDisposable
 
     public void Dispose()
     {
-        _ca?.Dispose();
+        foreach (var certificate in _ca ?? []) certificate.Dispose();
         _clientCertificate?.Dispose();
     }
 }
