@@ -1,4 +1,5 @@
 using System.Globalization;
+using FarmGateway.Bench;
 
 namespace FarmGateway.KinesisBench;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FarmGateway.Bench;
 
 namespace FarmGateway.KinesisBench;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace FarmGateway.MqttIngestBench;
+namespace FarmGateway.Bench;
 
 /// <summary>Which gateway code was measured: the commit, and whether src/ had changes on top of it.</summary>
 internal static class SourceVersion

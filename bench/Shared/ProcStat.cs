@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace FarmGateway.MqttIngestBench;
+namespace FarmGateway.Bench;
 
-/// <summary>CPU and memory counters from /proc.</summary>
+/// <summary>CPU and memory counters from /proc, shared by the benchmarks.</summary>
 internal static partial class ProcStat
 {
     private const int ScClockTicks = 2; // _SC_CLK_TCK in glibc and musl
