@@ -65,7 +65,7 @@ public sealed class IngestCrashTests : IAsyncLifetime
     [Fact]
     public async Task TenThousandQos1Readings_GatewayKilledHalfWay_EveryReadingIsInTheOutbox()
     {
-        var first = GatewayProcess.Start(Args());
+        using var first = GatewayProcess.Start(Args()); // killed at the end even if the test fails before the kill
         await Eventually.True(() => first.Stdout.Contains("MQTT ingest subscribed", StringComparison.Ordinal), "subscribed",
             TimeSpan.FromSeconds(30), () => first.Stdout + first.Stderr);
 
@@ -78,7 +78,6 @@ public sealed class IngestCrashTests : IAsyncLifetime
         first.Kill();
         await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
         var beforeKill = Delivered().Distinct().Count();
-        first.Dispose();
         await publishing; // the broker has every message (queued for the dead gateway's session)
 
         using var second = GatewayProcess.Start(Args());
