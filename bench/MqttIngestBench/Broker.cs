@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using FarmGateway.Bench;
+using FarmGateway.Testing;
 
 namespace FarmGateway.MqttIngestBench;
 
@@ -15,9 +16,9 @@ internal sealed class Broker : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Child _process;
+    private readonly ChildProcess _process;
 
-    private Broker(Child process, int port, string logFile)
+    private Broker(ChildProcess process, int port, string logFile)
     {
         _process = process;
         Port = port;
@@ -52,7 +53,7 @@ internal sealed class Broker : IAsyncDisposable
         var logFile = Path.Combine(directory, "mosquitto.log");
         var configFile = Path.Combine(directory, "mosquitto.conf");
         await File.WriteAllTextAsync(configFile, Config(port, logFile, options));
-        var process = Child.Start("mosquitto", ["-c", configFile]);
+        var process = ChildProcess.Start("mosquitto", ["-c", configFile]);
         var broker = new Broker(process, port, logFile);
         try
         {
@@ -91,7 +92,7 @@ internal sealed class Broker : IAsyncDisposable
     /// <summary>mosquitto's first line of -h, e.g. "mosquitto version 2.0.11".</summary>
     public static async Task<string> VersionAsync()
     {
-        await using var help = Child.Start("mosquitto", ["-h"], guard: false);
+        await using var help = ChildProcess.Start("mosquitto", ["-h"], guard: false);
         await help.WaitForExitAsync(TimeSpan.FromSeconds(10));
         return help.Lines.FirstOrDefault(l => l.Contains("version", StringComparison.Ordinal))?.Trim() ?? "mosquitto (version unknown)";
     }

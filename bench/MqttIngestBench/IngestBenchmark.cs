@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FarmGateway.Bench;
+using FarmGateway.Testing;
 
 namespace FarmGateway.MqttIngestBench;
 
@@ -54,7 +55,7 @@ internal static class IngestBenchmark
     {
         var directory = Path.Combine(options.BaseDirectory, $"mqtt-ingest-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        var children = new List<Child>();
+        var children = new List<ChildProcess>();
         OutboxSink? outbox = null;
         try
         {
@@ -64,19 +65,19 @@ internal static class IngestBenchmark
             await using var _ = broker;
 
             Sink sink;
-            Child sinkProcess;
+            ChildProcess sinkProcess;
             if (phase == Phase.Subscriber)
             {
                 // The persistent session and its subscription exist before anything is published,
                 // so the real subscriber misses nothing however long it takes to connect.
                 List<string> subscribe = ["-h", "127.0.0.1", "-p", Port(broker.Port), "-q", "1", "-c", "-i", SubscriberId, "-t", Filter];
-                await using (var setup = Child.Start("mosquitto_sub", [.. subscribe, "-E"], guard: false))
+                await using (var setup = ChildProcess.Start("mosquitto_sub", [.. subscribe, "-E"], guard: false))
                 {
                     if (!await setup.WaitForExitAsync(TimeSpan.FromSeconds(10)) || setup.ExitCode != 0)
                         throw new InvalidOperationException($"mosquitto_sub -E did not subscribe: {setup.Output}\n{broker.Log}");
                 }
                 var lines = new StdoutLineSink();
-                sinkProcess = Child.Start("mosquitto_sub", subscribe, rawOutput: lines.ReadAsync);
+                sinkProcess = ChildProcess.Start("mosquitto_sub", subscribe, rawOutput: lines.ReadAsync);
                 children.Add(sinkProcess);
                 sink = lines;
             }
@@ -117,7 +118,7 @@ internal static class IngestBenchmark
             if (!quiet) progress.WriteLine($"  (run {run} {phase}: the machine did not get quiet; measuring anyway)");
 
             var total = options.WarmUpMessages + options.Messages;
-            List<(Child Process, Task<long> Exited)> publishers = [];
+            List<(ChildProcess Process, Task<long> Exited)> publishers = [];
             if (options.Backlog)
             {
                 // The broker queues everything for the paused sink (only max_inflight_messages go out to its socket).
@@ -197,8 +198,8 @@ internal static class IngestBenchmark
     }
 
     /// <summary>The gateway as systemd would run it, configured on the command line only: MQTT ingest on, sensors off, the file uplink (the default) on.</summary>
-    private static Child StartGateway(string gatewayDll, string dataDirectory, int port) =>
-        Child.Start("env", [
+    private static ChildProcess StartGateway(string gatewayDll, string dataDirectory, int port) =>
+        ChildProcess.Start("env", [
             "--default-signal=INT,TERM", "dotnet", gatewayDll,
             $"--Gateway:DataDirectory={dataDirectory}",
             $"--Gateway:Id={GatewayId}",
@@ -211,7 +212,7 @@ internal static class IngestBenchmark
             "--Gateway:Mqtt:Ingest:0:Model=ESP32",
             // One outbox file for the whole run (the default rolls at 16 MiB); an hourly roll may still happen.
             "--Gateway:Uplinks:File:MaxFileBytes=1073741824",
-        ], workingDirectory: AppContext.BaseDirectory, configure: info =>
+        ], workingDirectory: AppContext.BaseDirectory, keepLines: 300, configure: info =>
         {
             foreach (var name in (string[])["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "FARM_GATEWAY_CONFIG", "STATE_DIRECTORY"])
                 info.Environment.Remove(name);
@@ -239,12 +240,12 @@ internal static class IngestBenchmark
     /// becomes mosquitto_pub), publishing to esp/&lt;prefix&gt;&lt;n&gt;/sensor; each exits once the
     /// broker has acknowledged every line. Exited completes with the timestamp of its exit.
     /// </summary>
-    private static List<(Child Process, Task<long> Exited)> StartPublishers(string[] files, int port, string prefix)
+    private static List<(ChildProcess Process, Task<long> Exited)> StartPublishers(string[] files, int port, string prefix)
     {
-        var publisher = Child.Resolve("mosquitto_pub");
+        var publisher = ChildProcess.Resolve("mosquitto_pub");
         return [.. files.Select((file, p) =>
         {
-            var child = Child.Start("/bin/sh", [
+            var child = ChildProcess.Start("/bin/sh", [
                 "-c", "f=$1; shift; exec \"$@\" < \"$f\"", "publisher", file,
                 publisher, "-h", "127.0.0.1", "-p", Port(port), "-q", "1", "-l", "-i", $"pub-{prefix}{p}", "-t", $"esp/{prefix}{p}/sensor",
             ]);
@@ -254,12 +255,12 @@ internal static class IngestBenchmark
 
     private static async Task SignalAsync(int pid, string signal)
     {
-        await using var kill = Child.Start("kill", [$"-{signal}", Port(pid)], guard: false);
+        await using var kill = ChildProcess.Start("kill", [$"-{signal}", Port(pid)], guard: false);
         if (!await kill.WaitForExitAsync(TimeSpan.FromSeconds(10)) || kill.ExitCode != 0)
             throw new InvalidOperationException($"kill -{signal} {pid} failed: {kill.Output}");
     }
 
-    private static async Task<long> ExitedAsync(Child child)
+    private static async Task<long> ExitedAsync(ChildProcess child)
     {
         if (!await child.WaitForExitAsync(TimeSpan.FromMinutes(30))) throw new TimeoutException($"{child.Name} did not exit");
         return Stopwatch.GetTimestamp();
