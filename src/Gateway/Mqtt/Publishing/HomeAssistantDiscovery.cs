@@ -77,12 +77,20 @@ public sealed class HomeAssistantDiscovery(string gatewayId, LiveTopics topics, 
     /// <summary>Removes an entity: an empty retained message on its config topic.</summary>
     public static DiscoveryMessage Removal(string configTopic) => new(configTopic, []);
 
-    /// <summary>Of this gateway's retained config topics, those that no current entity has: sensors removed from config.</summary>
-    public static IEnumerable<string> Stale(IEnumerable<string> retainedConfigTopics, IEnumerable<DiscoveryMessage> current)
+    /// <summary>Of this gateway's retained config topics, those not in <paramref name="keep"/>: entities of sensors removed from config.</summary>
+    public static IEnumerable<string> Stale(IEnumerable<string> retainedConfigTopics, IEnumerable<string> keep)
     {
-        var keep = current.Select(c => c.Topic).ToHashSet(StringComparer.Ordinal);
-        return retainedConfigTopics.Where(t => !keep.Contains(t)).Distinct(StringComparer.Ordinal);
+        var kept = keep.ToHashSet(StringComparer.Ordinal);
+        return retainedConfigTopics.Where(t => !kept.Contains(t)).Distinct(StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// Every config topic this gateway may own for <paramref name="sensors"/>: each metric of each
+    /// (a sensor that has not read yet keeps its entities) and the gateway's health entities.
+    /// </summary>
+    public IEnumerable<string> OwnConfigTopics(IEnumerable<string> sensors, string version) =>
+        sensors.SelectMany(sensor => Metrics.Keys.Select(metric => SensorConfigTopic(sensor, metric)))
+            .Concat(GatewayHealth(version).Select(m => m.Topic));
 
     /// <summary>Home Assistant object ids allow [a-zA-Z0-9_-]; sensor names also allow '.'.</summary>
     public static string ObjectId(string value) => value.Replace('.', '_');

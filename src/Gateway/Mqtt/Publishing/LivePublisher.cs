@@ -128,8 +128,8 @@ public sealed class LivePublisher : BackgroundService
         try
         {
             await Task.Delay(RetainedSettle, _time, connectionEnded);
-            var configured = _options.Sensors.Where(s => s.Enabled).Select(s => s.Name!).ToHashSet(StringComparer.Ordinal);
-            var stale = _retainedConfigs.Keys.Where(topic => !_announced.ContainsKey(topic) && !BelongsToConfigured(topic, configured)).ToList();
+            var configured = _options.Sensors.Where(s => s.Enabled).Select(s => s.Name!);
+            var stale = HomeAssistantDiscovery.Stale(_retainedConfigs.Keys, _discovery!.OwnConfigTopics(configured, Version)).ToList();
             foreach (var topic in stale)
                 await PublishAsync(HomeAssistantDiscovery.Removal(topic), connectionEnded);
             if (stale.Count > 0) MqttPublishLog.StaleRemoved(_logger, stale.Count, string.Join(", ", stale));
@@ -138,11 +138,6 @@ public sealed class LivePublisher : BackgroundService
         {
         }
     }
-
-    // An entity of a configured sensor that has not read yet is not stale; the gateway's own are not either.
-    private bool BelongsToConfigured(string topic, HashSet<string> configured) =>
-        _discovery!.GatewayHealth(Version).Any(m => m.Topic == topic)
-        || configured.Any(sensor => HomeAssistantDiscovery.Metrics.Keys.Any(metric => _discovery.SensorConfigTopic(sensor, metric) == topic));
 
     private async Task PublishAllAsync(CancellationToken cancellationToken)
     {

@@ -97,14 +97,16 @@ public sealed class HomeAssistantDiscoveryTests
     [Fact]
     public void Stale_FindsTheConfigsOfSensorsNoLongerConfigured_AndRemovalIsAnEmptyPayload()
     {
-        var current = new[] { _discovery.SensorMetric("barn3-co2", "SCD30", "co2", TimeSpan.FromMinutes(1)) };
+        // barn3-co2 is configured (not read yet), old-dht was removed.
+        var keep = _discovery.OwnConfigTopics(["barn3-co2"], "1.0.0").ToList();
         var retained = new[]
         {
             "homeassistant/sensor/barn_3/barn3-co2_co2/config",
+            "homeassistant/sensor/barn_3/gateway_backlog/config",
             "homeassistant/sensor/barn_3/old-dht_temperature/config",
         };
 
-        var stale = Assert.Single(HomeAssistantDiscovery.Stale(retained, current));
+        var stale = Assert.Single(HomeAssistantDiscovery.Stale(retained, keep));
 
         Assert.Equal("homeassistant/sensor/barn_3/old-dht_temperature/config", stale);
         Assert.Empty(HomeAssistantDiscovery.Removal(stale).Payload);
